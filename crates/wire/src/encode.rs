@@ -140,7 +140,10 @@ impl<'a> Reader<'a> {
 
     /// An [`ErrorKind::InvalidValue`] at the current offset.
     pub fn invalid(&self, what: &'static str, detail: impl Into<String>) -> DecodeError {
-        self.error(ErrorKind::InvalidValue { what, detail: detail.into() })
+        self.error(ErrorKind::InvalidValue {
+            what,
+            detail: detail.into(),
+        })
     }
 
     fn need(&self, n: usize) -> Result<(), DecodeError> {
@@ -241,11 +244,18 @@ impl<'a> Reader<'a> {
         let count = self.read_varint()?;
         if count > max as u64 {
             self.pos = start;
-            return Err(self.error(ErrorKind::CountTooLarge { what, count, max: max as u64 }));
+            return Err(self.error(ErrorKind::CountTooLarge {
+                what,
+                count,
+                max: max as u64,
+            }));
         }
         let needed = count.saturating_mul(min_size as u64);
         if needed > self.remaining() as u64 {
-            return Err(self.error(ErrorKind::UnexpectedEnd { needed, available: self.remaining() as u64 }));
+            return Err(self.error(ErrorKind::UnexpectedEnd {
+                needed,
+                available: self.remaining() as u64,
+            }));
         }
         Ok(count as usize)
     }
@@ -256,7 +266,11 @@ impl<'a> Reader<'a> {
         let len = self.read_varint()?;
         if len > max as u64 {
             self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge { what, length: len, max: max as u64 }));
+            return Err(self.error(ErrorKind::LengthTooLarge {
+                what,
+                length: len,
+                max: max as u64,
+            }));
         }
         self.read_bytes(len as usize)
     }
@@ -268,7 +282,11 @@ impl<'a> Reader<'a> {
         let len = self.read_varint()?;
         if len > max as u64 {
             self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge { what, length: len, max: max as u64 }));
+            return Err(self.error(ErrorKind::LengthTooLarge {
+                what,
+                length: len,
+                max: max as u64,
+            }));
         }
         let s = self.read_slice(len as usize)?;
         Ok(String::from_utf8_lossy(s).into_owned())
@@ -277,7 +295,9 @@ impl<'a> Reader<'a> {
     /// Succeeds only if every byte was consumed.
     pub fn finish(&self) -> Result<(), DecodeError> {
         if self.remaining() != 0 {
-            return Err(self.error(ErrorKind::TrailingBytes { count: self.remaining() as u64 }));
+            return Err(self.error(ErrorKind::TrailingBytes {
+                count: self.remaining() as u64,
+            }));
         }
         Ok(())
     }

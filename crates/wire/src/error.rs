@@ -20,7 +20,11 @@ pub struct DecodeError {
 impl DecodeError {
     /// An error of `kind` found at `offset`, not yet attributed to a command.
     pub fn new(kind: ErrorKind, offset: u64) -> Self {
-        DecodeError { command: None, offset, kind }
+        DecodeError {
+            command: None,
+            offset,
+            kind,
+        }
     }
 
     /// Attributes the error to `command` (keeping an attribution made earlier).

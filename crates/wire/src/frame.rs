@@ -26,7 +26,10 @@ impl Command {
         }
         let mut bytes = [0u8; 12];
         bytes[..b.len()].copy_from_slice(b);
-        Ok(Command { bytes, len: b.len() as u8 })
+        Ok(Command {
+            bytes,
+            len: b.len() as u8,
+        })
     }
 
     /// A command from a literal known to be valid; usable in constants.
@@ -43,7 +46,10 @@ impl Command {
             bytes[i] = b[i];
             i += 1;
         }
-        Command { bytes, len: b.len() as u8 }
+        Command {
+            bytes,
+            len: b.len() as u8,
+        }
     }
 
     /// Parses the 12-byte wire field: printable ASCII, then only NULs.
@@ -51,9 +57,14 @@ impl Command {
         let len = field.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
         let name = &field[..len];
         if len == 0 || !name.iter().all(|c| (0x20..=0x7e).contains(c)) {
-            return Err(ErrorKind::MalformedCommand(String::from_utf8_lossy(name).escape_default().to_string()));
+            return Err(ErrorKind::MalformedCommand(
+                String::from_utf8_lossy(name).escape_default().to_string(),
+            ));
         }
-        Ok(Command { bytes: *field, len: len as u8 })
+        Ok(Command {
+            bytes: *field,
+            len: len as u8,
+        })
     }
 
     /// The command as text.
@@ -129,8 +140,7 @@ pub struct Frame {
 impl Frame {
     /// Decodes the payload as a message of dialect `M` at protocol `version`.
     pub fn decode<M: WireMessage>(&self, version: u32) -> Result<M, DecodeError> {
-        M::decode_payload(&self.header.command, &self.payload, version)
-            .map_err(|e| e.in_command(self.header.command))
+        M::decode_payload(&self.header.command, &self.payload, version).map_err(|e| e.in_command(self.header.command))
     }
 
     /// Bytes the frame took on the wire.
@@ -178,7 +188,14 @@ pub struct FrameDecoder {
 impl FrameDecoder {
     /// A decoder for `network`, applying the per-message limits of protocol `version`.
     pub fn new(network: Network, version: u32) -> Self {
-        FrameDecoder { network, version, verify_checksum: true, buf: BytesMut::new(), pending: None, consumed: 0 }
+        FrameDecoder {
+            network,
+            version,
+            verify_checksum: true,
+            buf: BytesMut::new(),
+            pending: None,
+            consumed: 0,
+        }
     }
 
     /// Turns checksum verification off (for benchmarks and trusted local data); it is on by default.
@@ -253,7 +270,10 @@ impl FrameDecoder {
             let computed = self.network.dialect().checksum(&payload);
             if computed != header.checksum {
                 return Err(DecodeError::new(
-                    ErrorKind::BadChecksum { expected: header.checksum, computed },
+                    ErrorKind::BadChecksum {
+                        expected: header.checksum,
+                        computed,
+                    },
                     payload_offset - 4,
                 )
                 .in_command(header.command));
@@ -266,7 +286,13 @@ impl FrameDecoder {
         let at = |field: u64| self.consumed + field;
         let magic = u32::from_le_bytes(raw[0..4].try_into().expect("4 bytes"));
         if magic != self.network.magic() {
-            return Err(DecodeError::new(ErrorKind::WrongMagic { expected: self.network.magic(), found: magic }, at(0)));
+            return Err(DecodeError::new(
+                ErrorKind::WrongMagic {
+                    expected: self.network.magic(),
+                    found: magic,
+                },
+                at(0),
+            ));
         }
         let command =
             Command::from_wire(raw[4..16].try_into().expect("12 bytes")).map_err(|k| DecodeError::new(k, at(4)))?;
@@ -275,7 +301,10 @@ impl FrameDecoder {
         let max = dialect.max_message_len();
         if length > max {
             return Err(DecodeError::new(
-                ErrorKind::MessageTooLarge { length: length.into(), max: max.into() },
+                ErrorKind::MessageTooLarge {
+                    length: length.into(),
+                    max: max.into(),
+                },
                 at(16),
             )
             .in_command(command));
@@ -283,13 +312,21 @@ impl FrameDecoder {
         let type_max = max_payload_len(dialect, &command, self.version);
         if length > type_max {
             return Err(DecodeError::new(
-                ErrorKind::PayloadTooLarge { length: length.into(), max: type_max.into() },
+                ErrorKind::PayloadTooLarge {
+                    length: length.into(),
+                    max: type_max.into(),
+                },
                 at(16),
             )
             .in_command(command));
         }
         let checksum = raw[20..24].try_into().expect("4 bytes");
-        Ok(FrameHeader { magic, command, length, checksum })
+        Ok(FrameHeader {
+            magic,
+            command,
+            length,
+            checksum,
+        })
     }
 }
 
@@ -324,10 +361,19 @@ pub fn encode_frame<M: WireMessage>(
     let max = max_payload_len(network.dialect(), &command, opts.version);
     if length as u64 > u64::from(max) {
         out.truncate(start);
-        return Err(EncodeError::PayloadTooLarge { command: command.to_string(), length: length as u64, max: max.into() });
+        return Err(EncodeError::PayloadTooLarge {
+            command: command.to_string(),
+            length: length as u64,
+            max: max.into(),
+        });
     }
     let checksum = network.dialect().checksum(&out[start + HEADER_LEN..]);
-    let header = FrameHeader { magic: network.magic(), command, length: length as u32, checksum };
+    let header = FrameHeader {
+        magic: network.magic(),
+        command,
+        length: length as u32,
+        checksum,
+    };
     out[start..start + HEADER_LEN].copy_from_slice(&header.to_bytes());
     Ok(HEADER_LEN + length)
 }

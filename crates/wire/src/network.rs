@@ -99,7 +99,12 @@ builtin! {
 impl Network {
     /// A network this crate does not know: a fork, a private test net, a node with a non-standard magic.
     pub fn custom(name: impl Into<String>, magic: u32, dialect: Dialect, default_port: u16) -> Self {
-        Network { name: Cow::Owned(name.into()), magic, dialect, default_port }
+        Network {
+            name: Cow::Owned(name.into()),
+            magic,
+            dialect,
+            default_port,
+        }
     }
 
     /// The built-in network called `name` (e.g. `bitcoin-regtest`, `decred-simnet`).

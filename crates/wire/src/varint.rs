@@ -69,8 +69,15 @@ mod tests {
 
     #[test]
     fn rejects_every_non_canonical_form() {
-        for b in [&[0xfd, 0xfc, 0x00][..], &[0xfe, 0xff, 0xff, 0, 0], &[0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]] {
-            assert!(matches!(decode(b).unwrap_err().kind, ErrorKind::NonCanonicalVarInt { .. }), "{b:02x?}");
+        for b in [
+            &[0xfd, 0xfc, 0x00][..],
+            &[0xfe, 0xff, 0xff, 0, 0],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
+        ] {
+            assert!(
+                matches!(decode(b).unwrap_err().kind, ErrorKind::NonCanonicalVarInt { .. }),
+                "{b:02x?}"
+            );
         }
     }
 }

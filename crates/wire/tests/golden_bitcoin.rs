@@ -67,11 +67,7 @@ fn bare_blocks_decode_hash_and_reencode() {
         assert_eq!(*txids.last().unwrap(), h(last));
         assert_eq!(block.transactions[0].wtxid(), h(coinbase_wtxid));
         assert_eq!(
-            block
-                .transactions
-                .iter()
-                .filter(|t| t.has_witness())
-                .count(),
+            block.transactions.iter().filter(|t| t.has_witness()).count(),
             with_witness
         );
     }
@@ -82,11 +78,7 @@ fn block_record_files_match_their_hash_lists() {
     let Some(dir) = support::testdata("block_record_files_match_their_hash_lists") else {
         return;
     };
-    for file in [
-        "bitcoin/blk_0_to_4.dat",
-        "bitcoin/blocks1-256",
-        "bitcoin/277647.dat",
-    ] {
+    for file in ["bitcoin/blk_0_to_4.dat", "bitcoin/blocks1-256", "bitcoin/277647.dat"] {
         let raw = support::read(&dir, file);
         let rows = support::hash_rows(&dir, &format!("{file}.hashes.txt"));
         let mut at = 0;
@@ -142,12 +134,7 @@ fn merkleblock_payload_decodes() {
 }
 
 /// Decodes every frame of a capture, one byte at a time, and checks each re-encodes to the bytes received.
-fn replay_capture(
-    dir: &std::path::Path,
-    file: &str,
-    network: Network,
-    expected: &[&str],
-) -> Vec<Message> {
+fn replay_capture(dir: &std::path::Path, file: &str, network: Network, expected: &[&str]) -> Vec<Message> {
     let raw = support::read(dir, file);
     let mut dec = FrameDecoder::new(network.clone(), PVER);
     let mut messages = Vec::new();
@@ -210,10 +197,7 @@ fn real_node_captures_decode_and_reencode() {
     let Message::Version(v) = &ltc[0] else {
         panic!("version first")
     };
-    assert_eq!(
-        (v.version, v.user_agent.as_str()),
-        (70016, "/LitecoinCore:0.21.2.1/")
-    );
+    assert_eq!((v.version, v.user_agent.as_str()), (70016, "/LitecoinCore:0.21.2.1/"));
     replay_capture(
         &caps,
         "btcd-0.25.0-regtest.in.bin",
@@ -255,10 +239,7 @@ fn real_node_captures_decode_and_reencode() {
         ],
     );
     assert!(matches!(&sv[2], Message::Unknown { command, .. } if *command == "protoconf"));
-    for file in [
-        "litecoin-core-0.21.2.1-regtest.out.bin",
-        "btcd-0.25.0-regtest.out.bin",
-    ] {
+    for file in ["litecoin-core-0.21.2.1-regtest.out.bin", "btcd-0.25.0-regtest.out.bin"] {
         let raw = support::read(&caps, file);
         let mut dec = FrameDecoder::new(Network::BITCOIN_REGTEST, PVER);
         dec.extend_from_slice(&raw);
@@ -275,10 +256,7 @@ fn version_message_is_143_bytes_at_70002_with_btcds_example_agent() {
         version: 70002,
         services: ServiceFlags::NETWORK,
         timestamp: 1_700_000_000,
-        receiver: NetAddress::from_socket_addr(
-            "127.0.0.1:18555".parse().unwrap(),
-            ServiceFlags::NETWORK,
-        ),
+        receiver: NetAddress::from_socket_addr("127.0.0.1:18555".parse().unwrap(), ServiceFlags::NETWORK),
         sender: NetAddress::unspecified(ServiceFlags::NETWORK),
         nonce: 0x1234_5678_9abc_def0,
         user_agent: "/btcwire:0.5.0/peer:1.0(comment)/".into(),

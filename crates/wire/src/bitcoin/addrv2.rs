@@ -79,7 +79,12 @@ impl AddrV2Entry {
 }
 
 fn fixed<const N: usize>(r: &Reader<'_>, b: &[u8], name: &'static str) -> Result<[u8; N], DecodeError> {
-    b.try_into().map_err(|_| r.invalid("addrv2 address", format!("{name} address of {} bytes, expected {N}", b.len())))
+    b.try_into().map_err(|_| {
+        r.invalid(
+            "addrv2 address",
+            format!("{name} address of {} bytes, expected {N}", b.len()),
+        )
+    })
 }
 
 impl Decode for AddrV2Entry {
@@ -98,7 +103,12 @@ impl Decode for AddrV2Entry {
             _ => AddrV2::Unknown { network_id, bytes },
         };
         let port = r.read_u16_be()?;
-        Ok(AddrV2Entry { time, services, addr, port })
+        Ok(AddrV2Entry {
+            time,
+            services,
+            addr,
+            port,
+        })
     }
 }
 

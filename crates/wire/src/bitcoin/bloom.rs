@@ -41,7 +41,12 @@ impl Decode for FilterLoad {
             };
             return Err(DecodeError::new(kind, at as u64));
         }
-        Ok(FilterLoad { filter, hash_funcs, tweak: r.read_u32_le()?, flags: r.read_u8()? })
+        Ok(FilterLoad {
+            filter,
+            hash_funcs,
+            tweak: r.read_u32_le()?,
+            flags: r.read_u8()?,
+        })
     }
 }
 
@@ -74,7 +79,12 @@ impl Decode for MerkleBlock {
         let n = r.read_count("merkle hashes", MAX_TX_PER_BLOCK, 32)?;
         let hashes = read_vec(r, n)?;
         let flags = r.read_var_bytes("merkle flags", MAX_TX_PER_BLOCK / 8 + 1)?;
-        Ok(MerkleBlock { header, total_transactions, hashes, flags })
+        Ok(MerkleBlock {
+            header,
+            total_transactions,
+            hashes,
+            flags,
+        })
     }
 }
 

@@ -25,7 +25,11 @@ pub struct GetCFilters {
 
 impl Decode for GetCFilters {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(GetCFilters { filter_type: r.read_u8()?, start_height: r.read_u32_le()?, stop_hash: Hash256::decode(r)? })
+        Ok(GetCFilters {
+            filter_type: r.read_u8()?,
+            start_height: r.read_u32_le()?,
+            stop_hash: Hash256::decode(r)?,
+        })
     }
 }
 
@@ -85,7 +89,12 @@ impl Decode for CFHeaders {
         let stop_hash = Hash256::decode(r)?;
         let prev_filter_header = Hash256::decode(r)?;
         let n = r.read_count("filter hashes", MAX_CFHEADERS_PER_MSG, 32)?;
-        Ok(CFHeaders { filter_type, stop_hash, prev_filter_header, filter_hashes: read_vec(r, n)? })
+        Ok(CFHeaders {
+            filter_type,
+            stop_hash,
+            prev_filter_header,
+            filter_hashes: read_vec(r, n)?,
+        })
     }
 }
 
@@ -109,7 +118,10 @@ pub struct GetCFCheckpt {
 
 impl Decode for GetCFCheckpt {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(GetCFCheckpt { filter_type: r.read_u8()?, stop_hash: Hash256::decode(r)? })
+        Ok(GetCFCheckpt {
+            filter_type: r.read_u8()?,
+            stop_hash: Hash256::decode(r)?,
+        })
     }
 }
 
@@ -136,7 +148,11 @@ impl Decode for CFCheckpt {
         let filter_type = r.read_u8()?;
         let stop_hash = Hash256::decode(r)?;
         let n = r.read_count("checkpoint headers", MAX_CFCHECKPT_HEADERS, 32)?;
-        Ok(CFCheckpt { filter_type, stop_hash, filter_headers: read_vec(r, n)? })
+        Ok(CFCheckpt {
+            filter_type,
+            stop_hash,
+            filter_headers: read_vec(r, n)?,
+        })
     }
 }
 

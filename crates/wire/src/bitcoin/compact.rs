@@ -23,7 +23,10 @@ pub struct SendCmpct {
 
 impl Decode for SendCmpct {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(SendCmpct { announce: r.read_bool()?, version: r.read_u64_le()? })
+        Ok(SendCmpct {
+            announce: r.read_bool()?,
+            version: r.read_u64_le()?,
+        })
     }
 }
 
@@ -78,7 +81,10 @@ fn check_increasing(what: &'static str, indexes: impl Iterator<Item = u16>) -> R
     let mut prev: Option<u16> = None;
     for i in indexes {
         if prev.is_some_and(|p| i <= p) {
-            return Err(EncodeError::InvalidValue { what, detail: "indexes must be strictly increasing".into() });
+            return Err(EncodeError::InvalidValue {
+                what,
+                detail: "indexes must be strictly increasing".into(),
+            });
         }
         prev = Some(i);
     }
@@ -106,9 +112,17 @@ impl Decode for CmpctBlock {
         let mut prefilled: Vec<PrefilledTransaction> = Vec::with_capacity(n);
         for _ in 0..n {
             let index = read_index(r, prefilled.last().map(|p| p.index))?;
-            prefilled.push(PrefilledTransaction { index, tx: Transaction::decode(r)? });
+            prefilled.push(PrefilledTransaction {
+                index,
+                tx: Transaction::decode(r)?,
+            });
         }
-        Ok(CmpctBlock { header, nonce, short_ids, prefilled })
+        Ok(CmpctBlock {
+            header,
+            nonce,
+            short_ids,
+            prefilled,
+        })
     }
 }
 
@@ -187,7 +201,10 @@ impl Decode for BlockTxn {
         for _ in 0..n {
             transactions.push(Transaction::decode(r)?);
         }
-        Ok(BlockTxn { block_hash, transactions })
+        Ok(BlockTxn {
+            block_hash,
+            transactions,
+        })
     }
 }
 
@@ -213,7 +230,10 @@ pub struct SendTxRcncl {
 
 impl Decode for SendTxRcncl {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(SendTxRcncl { version: r.read_u32_le()?, salt: r.read_u64_le()? })
+        Ok(SendTxRcncl {
+            version: r.read_u32_le()?,
+            salt: r.read_u64_le()?,
+        })
     }
 }
 
@@ -223,4 +243,3 @@ impl Encode for SendTxRcncl {
         out.put_u64_le(self.salt);
     }
 }
-

@@ -11,7 +11,9 @@ mod tx;
 
 pub use addrv2::{AddrV2, AddrV2Entry, MAX_ADDRV2_LEN};
 pub use block::{Block, BlockHeader};
-pub use bloom::{FilterLoad, MerkleBlock, MAX_FILTER_ADD_DATA_LEN, MAX_FILTER_LOAD_FILTER_LEN, MAX_FILTER_LOAD_HASH_FUNCS};
+pub use bloom::{
+    FilterLoad, MerkleBlock, MAX_FILTER_ADD_DATA_LEN, MAX_FILTER_LOAD_FILTER_LEN, MAX_FILTER_LOAD_HASH_FUNCS,
+};
 pub use cfilter::{CFCheckpt, CFHeaders, CFilter, GetCFCheckpt, GetCFilters, MAX_CFHEADERS_PER_MSG, MAX_CFILTER_LEN};
 pub use compact::{BlockTxn, CmpctBlock, GetBlockTxn, PrefilledTransaction, SendCmpct, SendTxRcncl};
 pub use reject::{Reject, RejectCode};
@@ -20,10 +22,10 @@ pub use tx::{OutPoint, Transaction, TxIn, TxOut};
 use crate::encode::{put_list, put_var_bytes, read_vec, Decode, Encode, Reader, Sink};
 use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::frame::Command;
+use crate::message::{EncodeOptions, WireMessage};
 use crate::messages::{
     BlockLocator, Inventory, TimedNetAddress, VersionMessage, MAX_ADDR_PER_MSG, MAX_INV_PER_MSG, MAX_USER_AGENT_LEN,
 };
-use crate::message::{EncodeOptions, WireMessage};
 use crate::network::Dialect;
 use crate::varint;
 use bytes::Bytes;
@@ -296,7 +298,10 @@ impl Message {
             "getblocktxn" => Message::GetBlockTxn(GetBlockTxn::decode(r)?),
             "blocktxn" => Message::BlockTxn(BlockTxn::decode(r)?),
             "sendtxrcncl" => Message::SendTxRcncl(SendTxRcncl::decode(r)?),
-            _ => Message::Unknown { command: *command, payload: r.read_bytes(r.remaining())? },
+            _ => Message::Unknown {
+                command: *command,
+                payload: r.read_bytes(r.remaining())?,
+            },
         })
     }
 }
@@ -324,7 +329,11 @@ impl WireMessage for Message {
         let name = self.command();
         if let Some(min) = introduced_at(name.as_str()) {
             if version < min {
-                let command = COMMANDS.iter().find(|c| **c == name.as_str()).copied().unwrap_or("unknown");
+                let command = COMMANDS
+                    .iter()
+                    .find(|c| **c == name.as_str())
+                    .copied()
+                    .unwrap_or("unknown");
                 return Err(EncodeError::UnsupportedAtVersion { command, version });
             }
         }

@@ -76,7 +76,12 @@ impl Decode for Reject {
         } else {
             None
         };
-        Ok(Reject { message, code, reason, hash })
+        Ok(Reject {
+            message,
+            code,
+            reason,
+            hash,
+        })
     }
 }
 

@@ -24,7 +24,10 @@ pub struct OutPoint {
 
 impl OutPoint {
     /// The outpoint a coinbase input spends: zero txid, index `u32::MAX`.
-    pub const COINBASE: OutPoint = OutPoint { txid: Hash256::ZERO, vout: u32::MAX };
+    pub const COINBASE: OutPoint = OutPoint {
+        txid: Hash256::ZERO,
+        vout: u32::MAX,
+    };
 }
 
 /// A transaction input.
@@ -148,7 +151,12 @@ impl Decode for Transaction {
             let vout = r.read_u32_le()?;
             let script_sig = r.read_var_bytes("signature script", MAX_PAYLOAD)?;
             let sequence = r.read_u32_le()?;
-            inputs.push(TxIn { previous_output: OutPoint { txid, vout }, script_sig, sequence, witness: Vec::new() });
+            inputs.push(TxIn {
+                previous_output: OutPoint { txid, vout },
+                script_sig,
+                sequence,
+                witness: Vec::new(),
+            });
         }
         let n_out = r.read_count("transaction outputs", MAX_PAYLOAD / MIN_TXOUT_LEN, MIN_TXOUT_LEN)?;
         let mut outputs = Vec::with_capacity(n_out);
@@ -173,6 +181,11 @@ impl Decode for Transaction {
             }
         }
         let lock_time = r.read_u32_le()?;
-        Ok(Transaction { version, inputs, outputs, lock_time })
+        Ok(Transaction {
+            version,
+            inputs,
+            outputs,
+            lock_time,
+        })
     }
 }

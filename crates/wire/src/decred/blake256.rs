@@ -38,15 +38,34 @@ const BLOCK_BITS: u64 = 512;
 
 /// Initial chain value (the same words as SHA-256's IV).
 const IV: [u32; 8] = [
-    0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A, 0x510E_527F, 0x9B05_688C, 0x1F83_D9AB,
+    0x6A09_E667,
+    0xBB67_AE85,
+    0x3C6E_F372,
+    0xA54F_F53A,
+    0x510E_527F,
+    0x9B05_688C,
+    0x1F83_D9AB,
     0x5BE0_CD19,
 ];
 
 /// The sixteen round constants: the leading digits of pi.
 const C: [u32; 16] = [
-    0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344, 0xA409_3822, 0x299F_31D0, 0x082E_FA98,
-    0xEC4E_6C89, 0x4528_21E6, 0x38D0_1377, 0xBE54_66CF, 0x34E9_0C6C, 0xC0AC_29B7, 0xC97C_50DD,
-    0x3F84_D5B5, 0xB547_0917,
+    0x243F_6A88,
+    0x85A3_08D3,
+    0x1319_8A2E,
+    0x0370_7344,
+    0xA409_3822,
+    0x299F_31D0,
+    0x082E_FA98,
+    0xEC4E_6C89,
+    0x4528_21E6,
+    0x38D0_1377,
+    0xBE54_66CF,
+    0x34E9_0C6C,
+    0xC0AC_29B7,
+    0xC97C_50DD,
+    0x3F84_D5B5,
+    0xB547_0917,
 ];
 
 /// Message word permutations; round `r` uses row `r % 10`.
@@ -125,7 +144,12 @@ impl Blake256 {
     /// Creates a hasher with no input yet.
     #[must_use]
     pub fn new() -> Self {
-        Blake256 { h: IV, t: 0, buf: [0; BLOCK_LEN], buf_len: 0 }
+        Blake256 {
+            h: IV,
+            t: 0,
+            buf: [0; BLOCK_LEN],
+            buf_len: 0,
+        }
     }
 
     /// Appends `data` to the message being hashed.
@@ -207,7 +231,9 @@ impl fmt::Debug for Blake256 {
     // the amount hashed so far is shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let len = (self.t / 8).wrapping_add(self.buf_len as u64);
-        f.debug_struct("Blake256").field("bytes_hashed", &len).finish_non_exhaustive()
+        f.debug_struct("Blake256")
+            .field("bytes_hashed", &len)
+            .finish_non_exhaustive()
     }
 }
 
@@ -277,9 +303,22 @@ fn compress_scalar(h: &mut [u32; 8], blocks: &[u8], mut counter: u64) {
         let m = load_words(block);
         let (lo, hi) = (counter as u32, (counter >> 32) as u32);
         let mut v = [
-            h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
-            C[0], C[1], C[2], C[3],
-            C[4] ^ lo, C[5] ^ lo, C[6] ^ hi, C[7] ^ hi,
+            h[0],
+            h[1],
+            h[2],
+            h[3],
+            h[4],
+            h[5],
+            h[6],
+            h[7],
+            C[0],
+            C[1],
+            C[2],
+            C[3],
+            C[4] ^ lo,
+            C[5] ^ lo,
+            C[6] ^ hi,
+            C[7] ^ hi,
         ];
         fourteen_rounds!(round_scalar!(v, m,));
         for i in 0..8 {
@@ -354,11 +393,29 @@ mod x86 {
     /// message positions start with 14/15.
     macro_rules! round_sse {
         ($a:ident, $b:ident, $c:ident, $d:ident, $m:ident, $r16:ident, $r8:ident, $s:expr) => {
-            g4!($a, $b, $c, $d, msg!($m, $s, 0, 2, 4, 6), msg!($m, $s, 1, 3, 5, 7), $r16, $r8);
+            g4!(
+                $a,
+                $b,
+                $c,
+                $d,
+                msg!($m, $s, 0, 2, 4, 6),
+                msg!($m, $s, 1, 3, 5, 7),
+                $r16,
+                $r8
+            );
             $a = _mm_shuffle_epi32($a, 0b10_01_00_11);
             $c = _mm_shuffle_epi32($c, 0b00_11_10_01);
             $d = _mm_shuffle_epi32($d, 0b01_00_11_10);
-            g4!($a, $b, $c, $d, msg!($m, $s, 14, 8, 10, 12), msg!($m, $s, 15, 9, 11, 13), $r16, $r8);
+            g4!(
+                $a,
+                $b,
+                $c,
+                $d,
+                msg!($m, $s, 14, 8, 10, 12),
+                msg!($m, $s, 15, 9, 11, 13),
+                $r16,
+                $r8
+            );
             $a = _mm_shuffle_epi32($a, 0b00_11_10_01);
             $c = _mm_shuffle_epi32($c, 0b10_01_00_11);
             $d = _mm_shuffle_epi32($d, 0b01_00_11_10);
@@ -435,9 +492,8 @@ mod tests {
         assert_eq!(
             out,
             [
-                0x71, 0x6f, 0x6e, 0x86, 0x3f, 0x74, 0x4b, 0x9a, 0xc2, 0x2c, 0x97, 0xec, 0x7b,
-                0x76, 0xea, 0x5f, 0x59, 0x08, 0xbc, 0x5b, 0x2f, 0x67, 0xc6, 0x15, 0x10, 0xbf,
-                0xc4, 0x75, 0x13, 0x84, 0xea, 0x7a
+                0x71, 0x6f, 0x6e, 0x86, 0x3f, 0x74, 0x4b, 0x9a, 0xc2, 0x2c, 0x97, 0xec, 0x7b, 0x76, 0xea, 0x5f, 0x59,
+                0x08, 0xbc, 0x5b, 0x2f, 0x67, 0xc6, 0x15, 0x10, 0xbf, 0xc4, 0x75, 0x13, 0x84, 0xea, 0x7a
             ]
         );
     }

@@ -88,7 +88,10 @@ impl Inventory {
 impl Decode for Inventory {
     #[inline]
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Inventory { kind: InvType(r.read_u32_le()?), hash: Hash256::decode(r)? })
+        Ok(Inventory {
+            kind: InvType(r.read_u32_le()?),
+            hash: Hash256::decode(r)?,
+        })
     }
 }
 

@@ -23,7 +23,11 @@ impl Decode for BlockLocator {
         let version = r.read_u32_le()?;
         let n = r.read_count("locator hashes", MAX_LOCATOR_HASHES, 32)?;
         let locator = read_vec(r, n)?;
-        Ok(BlockLocator { version, locator, stop: Hash256::decode(r)? })
+        Ok(BlockLocator {
+            version,
+            locator,
+            stop: Hash256::decode(r)?,
+        })
     }
 }
 

@@ -25,7 +25,11 @@ impl NetAddress {
 
     /// The unspecified address `0.0.0.0:0` with `services`, as nodes write for "me" in a version message.
     pub fn unspecified(services: ServiceFlags) -> Self {
-        NetAddress { services, ip: std::net::Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(), port: 0 }
+        NetAddress {
+            services,
+            ip: std::net::Ipv4Addr::UNSPECIFIED.to_ipv6_mapped(),
+            port: 0,
+        }
     }
 
     /// An address for a socket address; IPv4 is mapped into IPv6.
@@ -34,7 +38,11 @@ impl NetAddress {
             IpAddr::V4(v4) => v4.to_ipv6_mapped(),
             IpAddr::V6(v6) => v6,
         };
-        NetAddress { services, ip, port: addr.port() }
+        NetAddress {
+            services,
+            ip,
+            port: addr.port(),
+        }
     }
 
     /// The socket address, IPv4-mapped addresses shown as IPv4.
@@ -80,7 +88,10 @@ impl TimedNetAddress {
     /// Reads an address, with its time field if `with_time`.
     pub fn decode_with_time(r: &mut Reader<'_>, with_time: bool) -> Result<Self, DecodeError> {
         let time = if with_time { r.read_u32_le()? } else { 0 };
-        Ok(TimedNetAddress { time, addr: NetAddress::decode(r)? })
+        Ok(TimedNetAddress {
+            time,
+            addr: NetAddress::decode(r)?,
+        })
     }
 
     /// Writes an address, with its time field if `with_time`.

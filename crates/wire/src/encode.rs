@@ -22,42 +22,51 @@ pub trait Sink {
     fn put(&mut self, bytes: &[u8]);
 
     /// Appends one byte.
+    #[inline]
     fn put_u8(&mut self, v: u8) {
         self.put(&[v]);
     }
     /// Appends a little-endian `u16`.
+    #[inline]
     fn put_u16_le(&mut self, v: u16) {
         self.put(&v.to_le_bytes());
     }
     /// Appends a big-endian `u16` (network-order ports).
+    #[inline]
     fn put_u16_be(&mut self, v: u16) {
         self.put(&v.to_be_bytes());
     }
     /// Appends a little-endian `u32`.
+    #[inline]
     fn put_u32_le(&mut self, v: u32) {
         self.put(&v.to_le_bytes());
     }
     /// Appends a little-endian `i32`.
+    #[inline]
     fn put_i32_le(&mut self, v: i32) {
         self.put(&v.to_le_bytes());
     }
     /// Appends a little-endian `u64`.
+    #[inline]
     fn put_u64_le(&mut self, v: u64) {
         self.put(&v.to_le_bytes());
     }
     /// Appends a little-endian `i64`.
+    #[inline]
     fn put_i64_le(&mut self, v: i64) {
         self.put(&v.to_le_bytes());
     }
 }
 
 impl Sink for Vec<u8> {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
 }
 
 impl Sink for BytesMut {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
@@ -114,21 +123,25 @@ impl<'a> Reader<'a> {
     }
 
     /// The protocol version the payload is read at.
+    #[inline]
     pub fn version(&self) -> u32 {
         self.version
     }
 
     /// Bytes consumed so far.
+    #[inline]
     pub fn offset(&self) -> usize {
         self.pos
     }
 
     /// The next byte, without consuming it.
+    #[inline]
     pub fn peek_u8(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }
 
     /// Bytes not yet consumed.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
@@ -146,6 +159,7 @@ impl<'a> Reader<'a> {
         })
     }
 
+    #[inline]
     fn need(&self, n: usize) -> Result<(), DecodeError> {
         if self.remaining() < n {
             return Err(self.error(ErrorKind::UnexpectedEnd {
@@ -157,6 +171,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Borrows the next `n` bytes.
+    #[inline]
     pub fn read_slice(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         self.need(n)?;
         let buf: &'a Bytes = self.buf;
@@ -166,6 +181,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `n` bytes as a zero-copy slice of the payload.
+    #[inline]
     pub fn read_bytes(&mut self, n: usize) -> Result<Bytes, DecodeError> {
         self.need(n)?;
         let b = self.buf.slice(self.pos..self.pos + n);
@@ -225,6 +241,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a boolean byte: 0 is false, anything else true (as the reference nodes read it).
+    #[inline]
     pub fn read_bool(&mut self) -> Result<bool, DecodeError> {
         Ok(self.read_u8()? != 0)
     }
@@ -239,6 +256,7 @@ impl<'a> Reader<'a> {
     /// `max`, and against the bytes left, given that each element takes at least `min_size` bytes.
     ///
     /// The returned count is therefore always safe to pass to `Vec::with_capacity`.
+    #[inline]
     pub fn read_count(&mut self, what: &'static str, max: usize, min_size: usize) -> Result<usize, DecodeError> {
         let start = self.pos;
         let count = self.read_varint()?;
@@ -261,6 +279,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a length-prefixed byte string of at most `max` bytes, as a zero-copy slice.
+    #[inline]
     pub fn read_var_bytes(&mut self, what: &'static str, max: usize) -> Result<Bytes, DecodeError> {
         let start = self.pos;
         let len = self.read_varint()?;
@@ -304,6 +323,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Writes a length-prefixed byte string.
+#[inline]
 pub fn put_var_bytes<S: Sink + ?Sized>(out: &mut S, bytes: &[u8]) {
     crate::varint::write(out, bytes.len() as u64);
     out.put(bytes);

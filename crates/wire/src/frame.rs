@@ -81,7 +81,7 @@ impl Command {
 
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -135,6 +135,8 @@ pub struct Frame {
     pub header: FrameHeader,
     /// The payload, exactly `header.length` bytes.
     pub payload: Bytes,
+    /// Stream offset of the frame's first byte (0 for frames not read from a stream).
+    pub offset: u64,
 }
 
 impl Frame {
@@ -264,7 +266,7 @@ impl FrameDecoder {
         self.pending = None;
         src.advance(HEADER_LEN);
         let payload = src.split_to(header.length as usize).freeze();
-        let payload_offset = self.consumed + HEADER_LEN as u64;
+        let offset = self.consumed;
         self.consumed += total as u64;
         if self.verify_checksum {
             let computed = self.network.dialect().checksum(&payload);
@@ -274,12 +276,16 @@ impl FrameDecoder {
                         expected: header.checksum,
                         computed,
                     },
-                    payload_offset - 4,
+                    offset + 20,
                 )
                 .in_command(header.command));
             }
         }
-        Ok(Some(Frame { header, payload }))
+        Ok(Some(Frame {
+            header,
+            payload,
+            offset,
+        }))
     }
 
     fn check_header(&self, raw: &[u8; HEADER_LEN]) -> Result<FrameHeader, DecodeError> {

@@ -1,0 +1,17 @@
+//! coinpeer: peers for Bitcoin-family and Decred peer-to-peer networks.
+//!
+//! This facade re-exports the layers, each also usable on its own:
+//!
+//! - [`wire`] (`coinpeer-wire`): the sans-IO codec: framing, every message of both dialects, hashing.
+//! - [`cache`] (`coinpeer-cache`): the nonce and known-inventory LRU caches.
+//!
+//! ```
+//! use coinpeer::wire::{bitcoin::Message, Network, WireMessage};
+//!
+//! assert_eq!(Message::Verack.command(), "verack");
+//! assert_eq!(Network::from_name("decred").unwrap().default_port(), 9108);
+//! ```
+#![warn(missing_docs)]
+
+pub use coinpeer_cache as cache;
+pub use coinpeer_wire as wire;

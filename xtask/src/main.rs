@@ -1,0 +1,121 @@
+//! Project automation, run as `cargo xtask <task>` (the cargo-xtask convention: plain Rust, no extra tools).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+  test                   fmt check, clippy -D warnings, every test of the workspace
+  bench [FILTER]         criterion benchmarks (wire, BLAKE-256, caches)
+  fuzz TARGET SECONDS    run one cargo-fuzz target (nightly), e.g. `fuzz stream_decoder 60`
+  ci                     what .ci/run does on a fresh machine: install test prerequisites, then `test`";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["test"] => test(),
+        ["bench", rest @ ..] => bench(rest),
+        ["fuzz", target, seconds] => fuzz(target, seconds),
+        ["ci"] => ci(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command in the workspace root, failing with its command line if it fails.
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_in(&root(), program, args)
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn test() -> Result<(), String> {
+    run("cargo", &["fmt", "--all", "--", "--check"])?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run("cargo", &["test", "--workspace", "--all-features"])
+}
+
+fn bench(filter: &[&str]) -> Result<(), String> {
+    let mut args = vec!["bench", "--package", "coinpeer"];
+    if !filter.is_empty() {
+        args.push("--");
+        args.extend_from_slice(filter);
+    }
+    run("cargo", &args)
+}
+
+fn fuzz(target: &str, seconds: &str) -> Result<(), String> {
+    let seconds: u32 = seconds
+        .parse()
+        .map_err(|_| format!("SECONDS must be a number, not {seconds:?}"))?;
+    let has_cargo_fuzz = Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_cargo_fuzz {
+        run("cargo", &["install", "--locked", "cargo-fuzz"])?;
+    }
+    let max_time = format!("-max_total_time={seconds}");
+    run_in(
+        &root().join("fuzz"),
+        "cargo",
+        &["+nightly", "fuzz", "run", target, "--", &max_time],
+    )
+}
+
+fn ci() -> Result<(), String> {
+    // The independent BLAKE-256 the differential test compares against; tests skip loudly without it, so CI
+    // installs it to make sure they run.
+    run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "blake256",
+        ],
+    )?;
+    test()
+}

@@ -309,10 +309,10 @@ impl<M: HandshakeMessage> Handshake<M> {
         }
     }
 
-    /// The result of a completed handshake; the machine itself if it is not complete.
-    pub fn finish(self) -> Result<Negotiated<M>, Self> {
+    /// The result of a completed handshake; `None` if it has not completed.
+    pub fn finish(self) -> Option<Negotiated<M>> {
         match (self.stage, self.remote) {
-            (Stage::Done, Some(remote)) => Ok(Negotiated {
+            (Stage::Done, Some(remote)) => Some(Negotiated {
                 version: self.negotiated,
                 remote,
                 local: self.local,
@@ -321,7 +321,7 @@ impl<M: HandshakeMessage> Handshake<M> {
                 replay: self.replay,
                 direction: self.direction,
             }),
-            (_, remote) => Err(Handshake { remote, ..self }),
+            _ => None,
         }
     }
 }

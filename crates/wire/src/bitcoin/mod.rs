@@ -201,6 +201,17 @@ fn check_count(what: &'static str, count: usize, max: usize) -> Result<(), Encod
     Ok(())
 }
 
+/// Refuses a byte string longer than the decoder accepts, so that nothing is sent that a peer must refuse.
+fn check_len(what: &'static str, len: usize, max: usize) -> Result<(), EncodeError> {
+    if len > max {
+        return Err(EncodeError::InvalidValue {
+            what,
+            detail: format!("{len} bytes, at most {max}"),
+        });
+    }
+    Ok(())
+}
+
 macro_rules! commands {
     ($($variant:ident $(($($x:tt)*))? => $name:literal,)*) => {
         /// Command names of the messages this dialect knows.
@@ -363,6 +374,11 @@ impl WireMessage for Message {
             }
             Message::AddrV2(list) => {
                 check_count("addresses", list.len(), MAX_ADDR_PER_MSG)?;
+                for entry in list {
+                    if let AddrV2::Unknown { bytes, .. } = &entry.addr {
+                        check_len("addrv2 address", bytes.len(), MAX_ADDRV2_LEN)?;
+                    }
+                }
                 put_list(out, list)
             }
             Message::Inv(list) | Message::GetData(list) | Message::NotFound(list) => {
@@ -392,16 +408,37 @@ impl WireMessage for Message {
             Message::Reject(r) => r.encode(out),
             Message::FeeFilter(rate) => out.put_i64_le(*rate),
             Message::MerkleBlock(m) => m.encode(out),
-            Message::FilterLoad(f) => f.encode(out),
-            Message::FilterAdd(data) => put_var_bytes(out, data),
+            Message::FilterLoad(f) => {
+                check_len("bloom filter", f.filter.len(), MAX_FILTER_LOAD_FILTER_LEN)?;
+                check_count(
+                    "bloom hash functions",
+                    f.hash_funcs as usize,
+                    MAX_FILTER_LOAD_HASH_FUNCS as usize,
+                )?;
+                f.encode(out)
+            }
+            Message::FilterAdd(data) => {
+                check_len("filteradd data", data.len(), MAX_FILTER_ADD_DATA_LEN)?;
+                put_var_bytes(out, data)
+            }
             Message::GetCFilters(g) | Message::GetCFHeaders(g) => g.encode(out),
-            Message::CFilter(c) => c.encode(out),
+            Message::CFilter(c) => {
+                check_len("compact filter", c.filter.len(), MAX_CFILTER_LEN)?;
+                c.encode(out)
+            }
             Message::CFHeaders(c) => {
                 check_count("filter hashes", c.filter_hashes.len(), MAX_CFHEADERS_PER_MSG)?;
                 c.encode(out)
             }
             Message::GetCFCheckpt(g) => g.encode(out),
-            Message::CFCheckpt(c) => c.encode(out),
+            Message::CFCheckpt(c) => {
+                check_count(
+                    "checkpoint headers",
+                    c.filter_headers.len(),
+                    cfilter::MAX_CFCHECKPT_HEADERS,
+                )?;
+                c.encode(out)
+            }
             Message::SendCmpct(s) => s.encode(out),
             Message::CmpctBlock(c) => c.encode_checked(out, opts.witness)?,
             Message::GetBlockTxn(g) => g.encode_checked(out)?,

@@ -70,7 +70,7 @@ pub(crate) fn run(args: DecodeArgs) -> Result<ExitCode, String> {
     let input = read_input(&args)?;
     match network.dialect() {
         Dialect::Bitcoin => decode_all::<coinpeer_wire::bitcoin::Message>(&args, network, input),
-        Dialect::Decred => Err(format!("{network}: the Decred dialect is not decodable yet")),
+        Dialect::Decred => decode_all::<coinpeer_wire::decred::Message>(&args, network, input),
     }
 }
 

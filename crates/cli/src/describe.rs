@@ -87,3 +87,50 @@ impl Describe for Btc {
         }
     }
 }
+
+impl Describe for coinpeer_wire::decred::Message {
+    fn to_json(&self) -> Value {
+        use coinpeer_wire::decred::{MerkleRules, Message as Dcr};
+        match self {
+            Dcr::Version(v) => version(v),
+            Dcr::Block(b) => {
+                let h = &b.header;
+                json!({
+                    "hash": b.hash().to_string(),
+                    "height": h.height,
+                    "prev_block": h.prev_block.to_string(),
+                    "merkle_root": h.merkle_root.to_string(),
+                    "stake_root": h.stake_root.to_string(),
+                    // Which commitment rule holds depends on the network's agenda; report both.
+                    "merkle_ok_pre_dcp0005": b.check_merkle_roots(MerkleRules::PreDcp0005).is_ok(),
+                    "merkle_ok_dcp0005": b.check_merkle_roots(MerkleRules::Dcp0005).is_ok(),
+                    "tx_count": b.transactions.len(),
+                    "txids": hashes(&b.txids()),
+                    "stake_tx_count": b.stake_transactions.len(),
+                    "stxids": hashes(&b.stake_txids()),
+                })
+            }
+            Dcr::Tx(tx) => json!({
+                "txid": tx.txid().to_string(),
+                "full_hash": tx.full_hash().to_string(),
+                "stake_type": tx.stake_type().to_string(),
+                "inputs": tx.inputs.len(),
+                "outputs": tx.outputs.len(),
+                "expiry": tx.expiry,
+            }),
+            Dcr::Headers(h) => {
+                let hs: Vec<Hash256> = h.iter().map(|h| h.hash()).collect();
+                json!({"count": h.len(), "hashes": hashes(&hs)})
+            }
+            Dcr::Inv(l) | Dcr::GetData(l) | Dcr::NotFound(l) => inventory(l),
+            Dcr::GetBlocks(l) | Dcr::GetHeaders(l) => json!({
+                "version": l.version, "locator": hashes(&l.locator), "stop": l.stop.to_string(),
+            }),
+            Dcr::Ping(n) | Dcr::Pong(n) => json!({"nonce": n}),
+            Dcr::FeeFilter(f) => json!({"fee_rate": f}),
+            Dcr::Addr(l) => json!({"count": l.len()}),
+            Dcr::AddrV2(l) => json!({"count": l.len()}),
+            _ => json!({"summary": self.summary()}),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! What the handshake needs from a dialect: how to build and recognise the few messages it deals with.
 
 use coinpeer_wire::bitcoin::{self, RejectCode};
+use coinpeer_wire::decred;
 use coinpeer_wire::messages::{ServiceFlags, VersionMessage};
 use coinpeer_wire::WireMessage;
 
@@ -98,5 +99,42 @@ impl HandshakeMessage for bitcoin::Message {
     }
     fn has_witness(services: ServiceFlags) -> bool {
         services.contains(ServiceFlags::BTC_WITNESS)
+    }
+}
+
+impl HandshakeMessage for decred::Message {
+    const MAX_VERSION: u32 = decred::version::MAX;
+    // dcrd refuses anything older than the removal of `reject`.
+    const DEFAULT_MIN_VERSION: u32 = decred::version::REMOVE_REJECT;
+
+    fn version(v: VersionMessage) -> Self {
+        decred::Message::Version(v)
+    }
+    fn verack() -> Self {
+        decred::Message::Verack
+    }
+    fn send_addrv2() -> Option<Self> {
+        None
+    }
+    fn wtxid_relay() -> Option<Self> {
+        None
+    }
+    fn kind(&self) -> MessageKind<'_> {
+        match self {
+            decred::Message::Version(v) => MessageKind::Version(v),
+            decred::Message::Verack => MessageKind::Verack,
+            _ => MessageKind::Other,
+        }
+    }
+    fn features_at(_negotiated: u32) -> FeatureSupport {
+        FeatureSupport::default()
+    }
+    // Decred never sends `reject`: dcrd removed it at version 9 and disconnects on one.
+    fn reject(_version: u32, _command: &str, _code: u8, _reason: &str) -> Option<Self> {
+        None
+    }
+    fn has_witness(_services: ServiceFlags) -> bool {
+        // Decred transactions always carry their witness part; there is no service bit to negotiate.
+        true
     }
 }

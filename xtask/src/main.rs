@@ -96,10 +96,18 @@ fn fuzz(target: &str, seconds: &str) -> Result<(), String> {
         run("cargo", &["install", "--locked", "cargo-fuzz"])?;
     }
     let max_time = format!("-max_total_time={seconds}");
-    run_in(
-        &root().join("fuzz"),
+    // The dictionary of command names and magics lets the fuzzer reach payload decoders sooner.
+    run(
         "cargo",
-        &["+nightly", "fuzz", "run", target, "--", &max_time],
+        &[
+            "+nightly",
+            "fuzz",
+            "run",
+            target,
+            "--",
+            &max_time,
+            "-dict=fuzz/wire.dict",
+        ],
     )
 }
 

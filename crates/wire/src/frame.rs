@@ -10,6 +10,9 @@ use std::fmt;
 /// Size of the frame header: magic, command, length, checksum.
 pub const HEADER_LEN: usize = 24;
 
+/// The most the decoder reserves ahead of bytes actually received.
+const RESERVE_STEP: usize = 256 * 1024;
+
 /// A command name: at most 12 printable ASCII characters, NUL-padded on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Command {
@@ -259,8 +262,8 @@ impl FrameDecoder {
         };
         let total = HEADER_LEN + header.length as usize;
         if src.len() < total {
-            // Reserve what this frame still needs, which the header checks have bounded.
-            src.reserve(total - src.len());
+            // Grow towards the announced size in steps: a header alone must not buy a 32 MiB allocation.
+            src.reserve((total - src.len()).min(RESERVE_STEP));
             return Ok(None);
         }
         self.pending = None;

@@ -139,9 +139,12 @@ impl Decode for Transaction {
         let segwit = r.peek_u8() == Some(0);
         if segwit {
             r.read_u8()?;
+            let at = r.offset();
             let flag = r.read_u8()?;
             if flag != 1 {
-                return Err(r.invalid("segwit flag", format!("{flag:#04x}, expected 0x01")));
+                let mut e = r.invalid("segwit flag", format!("{flag:#04x}, expected 0x01"));
+                e.offset = at as u64;
+                return Err(e);
             }
         }
         let n_in = r.read_count("transaction inputs", MAX_PAYLOAD / MIN_TXIN_LEN, MIN_TXIN_LEN)?;

@@ -1,0 +1,73 @@
+//! What the runtime needs from a dialect, so that one peer implementation serves both.
+
+use crate::Peer;
+use bytes::Bytes;
+use coinpeer_handshake::HandshakeMessage;
+use coinpeer_wire::messages::VersionMessage;
+use coinpeer_wire::DecodeError;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future borrowed for `'a`, as listeners return.
+pub type BoxFuture<'a, T = ()> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Messages the peer handles itself, whatever the dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// A ping to answer.
+    Ping(u64),
+    /// A pong answering one of our pings.
+    Pong(u64),
+    /// The remote wants blocks announced with headers.
+    SendHeaders,
+    /// A handshake message after the handshake: a protocol violation.
+    HandshakeOnly,
+    /// Everything else.
+    Other,
+}
+
+/// A protocol dialect as the runtime sees it: its messages, its listener trait and how to call it.
+///
+/// Implemented by [`Bitcoin`](crate::Bitcoin) and [`Decred`](crate::Decred).
+pub trait Dialect: Send + Sync + Sized + 'static {
+    /// The dialect's messages.
+    type Message: HandshakeMessage;
+    /// The dialect's listener trait object, e.g. `dyn BitcoinListener`.
+    type Listener: ?Sized + Send + Sync + 'static;
+
+    /// A ping carrying `nonce`.
+    fn ping(nonce: u64) -> Self::Message;
+    /// A pong answering `nonce`.
+    fn pong(nonce: u64) -> Self::Message;
+    /// How the peer itself treats `msg`.
+    fn control(msg: &Self::Message) -> Control;
+    /// Calls the listener method for `msg`; `raw` is the payload it was decoded from.
+    fn dispatch<'a>(
+        l: &'a Self::Listener,
+        peer: &'a Peer<Self>,
+        msg: &'a Self::Message,
+        raw: &'a Bytes,
+    ) -> BoxFuture<'a>;
+    /// Calls the listener's version hook; `Err` refuses the peer.
+    fn on_version<'a>(
+        l: &'a Self::Listener,
+        peer: &'a Peer<Self>,
+        v: &'a VersionMessage,
+    ) -> BoxFuture<'a, Result<(), String>>;
+    /// Calls the listener's read hook: every read, failed or not.
+    fn on_read<'a>(
+        l: &'a Self::Listener,
+        peer: &'a Peer<Self>,
+        bytes: usize,
+        msg: Option<&'a Self::Message>,
+        err: Option<&'a DecodeError>,
+    ) -> BoxFuture<'a>;
+    /// Calls the listener's write hook: every write, failed or not.
+    fn on_write<'a>(
+        l: &'a Self::Listener,
+        peer: &'a Peer<Self>,
+        bytes: usize,
+        msg: &'a Self::Message,
+        err: Option<&'a str>,
+    ) -> BoxFuture<'a>;
+}

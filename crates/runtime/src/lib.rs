@@ -1,0 +1,37 @@
+//! The tokio peer for Bitcoin-family and Decred networks.
+//!
+//! A [`Peer`] is made from any `AsyncRead + AsyncWrite` stream the caller connected (TCP, a proxy stream,
+//! an in-memory duplex) and runs the protocol on it: the handshake first (failures are typed
+//! [`ConnectError`]s), then full-duplex reading and writing in separate tasks, automatic pongs, pings on an
+//! interval with latency measurement, an idle timeout, per-command statistics and a typed
+//! [`DisconnectReason`]. One implementation serves both dialects through the [`Dialect`] trait:
+//! `Peer<Bitcoin>` and `Peer<Decred>`.
+//!
+//! Every queued message reports its [`Outcome`] exactly once. Listeners ([`BitcoinListener`]) run in order
+//! on the read path; a panicking listener disconnects only its own peer.
+#![warn(missing_docs, unreachable_pub)]
+
+mod catch_unwind;
+mod config;
+mod dialect;
+mod dialects;
+mod error;
+mod peer;
+mod queue;
+mod stats;
+
+pub use config::{
+    HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
+    DEFAULT_PING_INTERVAL,
+};
+pub use dialect::{BoxFuture, Control, Dialect};
+pub use dialects::bitcoin::{Bitcoin, BitcoinListener};
+pub use dialects::decred::{Decred, DecredListener};
+pub use error::{ConnectError, DisconnectReason, ProtocolViolation};
+pub use peer::Peer;
+pub use queue::{Outcome, SendHandle};
+pub use stats::{CommandStats, StatsSnapshot};
+
+pub use async_trait::async_trait;
+pub use coinpeer_handshake::{Direction, Features};
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,890 @@
+//! A running peer: the handle callers hold, and the tasks behind it.
+
+use crate::catch_unwind::CatchUnwind;
+use crate::dialect::{Control, Dialect};
+use crate::error::{ConnectError, DisconnectReason, ProtocolViolation};
+use crate::queue::{self, Outcome, Queued, SendHandle};
+use crate::stats::{Counters, StatsSnapshot};
+use crate::PeerConfig;
+use bytes::{Bytes, BytesMut};
+use coinpeer_handshake::{
+    Direction, Features, Handshake, HandshakeError, HandshakeMessage, LocalInputs, MessageKind, Negotiated,
+};
+use coinpeer_wire::bitcoin::RejectCode;
+use coinpeer_wire::messages::{NetAddress, ServiceFlags, VersionMessage};
+use coinpeer_wire::{encode_frame, DecodeError, EncodeOptions, Frame, FrameDecoder, Hash256, WireMessage};
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, trace, warn, Instrument};
+
+/// Ids are process-unique and start at 1, as btcd numbers its peers.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How long a best-effort reject may take before we disconnect anyway.
+const REJECT_WAIT: Duration = Duration::from_secs(5);
+
+/// A write gets 20 s plus 1 s per full 256 KiB before the remote counts as a slow reader (dcrd's rule).
+pub(crate) fn write_deadline(frame_len: usize) -> Duration {
+    Duration::from_secs(20 + (frame_len / (256 * 1024)) as u64)
+}
+
+/// A random nonce from the standard library's OS-seeded SipHash keys: unpredictable to the remote, which is
+/// all ping and version nonces need, without a dependency on a random-number crate.
+pub(crate) fn random_nonce() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(NEXT_ID.load(Ordering::Relaxed));
+    h.finish()
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// What the handshake settled, kept for the life of the peer.
+#[derive(Debug, Clone)]
+struct Session {
+    version: u32,
+    remote: VersionMessage,
+    time_offset: i64,
+    features: Features,
+    encode: EncodeOptions,
+}
+
+struct Shared<D: Dialect> {
+    id: u64,
+    config: PeerConfig<D>,
+    direction: Direction,
+    addr: SocketAddr,
+    local_addr: Option<SocketAddr>,
+    conn_time: SystemTime,
+    session: OnceLock<Session>,
+    counters: Mutex<Counters>,
+    last_announced_block: Mutex<Option<Hash256>>,
+    queue: mpsc::UnboundedSender<Queued<D::Message>>,
+    /// Bytes encoded and not yet written; over the configured cap the remote counts as a slow reader.
+    queued_bytes: AtomicU64,
+    /// Fired once, when disconnecting starts; every task watches it.
+    closing: CancellationToken,
+    reason: Mutex<Option<DisconnectReason>>,
+    /// Becomes true once every task has ended and the stream is closed.
+    finished: watch::Sender<bool>,
+    live_tasks: AtomicUsize,
+    span: tracing::Span,
+}
+
+/// A connected peer of dialect `D`. Cheap to clone: clones are handles to the same peer.
+pub struct Peer<D: Dialect> {
+    shared: Arc<Shared<D>>,
+}
+
+impl<D: Dialect> Clone for Peer<D> {
+    fn clone(&self) -> Self {
+        Peer {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<D: Dialect> std::fmt::Debug for Peer<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("id", &self.shared.id)
+            .field("addr", &self.shared.addr)
+            .field("direction", &self.shared.direction)
+            .finish()
+    }
+}
+
+/// Decrements the live-task count when a task ends, however it ends.
+struct TaskGuard<D: Dialect>(Arc<Shared<D>>);
+
+impl<D: Dialect> Drop for TaskGuard<D> {
+    fn drop(&mut self) {
+        self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The reading side during the handshake, handed to the reader task afterwards.
+struct ReadSide<S> {
+    rd: ReadHalf<S>,
+    frames: FrameDecoder,
+}
+
+impl<D: Dialect> Peer<D> {
+    /// Dials out: performs the handshake on `stream` (already connected to `addr`) as the outbound side,
+    /// then runs the peer until it disconnects or `cancel` fires.
+    pub async fn outbound<S>(
+        config: PeerConfig<D>,
+        stream: S,
+        addr: SocketAddr,
+        cancel: CancellationToken,
+    ) -> Result<Peer<D>, ConnectError>
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        Self::start(config, stream, addr, None, Direction::Outbound, cancel).await
+    }
+
+    /// Accepts: performs the handshake on `stream` (accepted from `addr`) as the inbound side, then runs
+    /// the peer until it disconnects or `cancel` fires.
+    pub async fn inbound<S>(
+        config: PeerConfig<D>,
+        stream: S,
+        addr: SocketAddr,
+        cancel: CancellationToken,
+    ) -> Result<Peer<D>, ConnectError>
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        Self::start(config, stream, addr, None, Direction::Inbound, cancel).await
+    }
+
+    /// Like [`outbound`](Self::outbound) or [`inbound`](Self::inbound) on a TCP stream, recording both of
+    /// its addresses.
+    pub async fn from_tcp(
+        config: PeerConfig<D>,
+        stream: tokio::net::TcpStream,
+        direction: Direction,
+        cancel: CancellationToken,
+    ) -> Result<Peer<D>, ConnectError> {
+        let addr = stream.peer_addr()?;
+        let local = stream.local_addr().ok();
+        // Small messages (pings, invs) should leave at once rather than wait for Nagle's timer.
+        let _ = stream.set_nodelay(true);
+        Self::start(config, stream, addr, local, direction, cancel).await
+    }
+
+    async fn start<S>(
+        config: PeerConfig<D>,
+        stream: S,
+        addr: SocketAddr,
+        local_addr: Option<SocketAddr>,
+        direction: Direction,
+        cancel: CancellationToken,
+    ) -> Result<Peer<D>, ConnectError>
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("peer", id, %addr, dir = ?direction);
+        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+        let frames = FrameDecoder::new(config.network.clone(), D::Message::MAX_VERSION);
+        let peer = Peer {
+            shared: Arc::new(Shared {
+                id,
+                config,
+                direction,
+                addr,
+                local_addr,
+                conn_time: SystemTime::now(),
+                session: OnceLock::new(),
+                counters: Mutex::new(Counters::new()),
+                last_announced_block: Mutex::new(None),
+                queue: queue_tx,
+                queued_bytes: AtomicU64::new(0),
+                closing: cancel.child_token(),
+                reason: Mutex::new(None),
+                finished: watch::Sender::new(false),
+                live_tasks: AtomicUsize::new(0),
+                span: span.clone(),
+            }),
+        };
+        let (rd, mut wr) = tokio::io::split(stream);
+        let mut read = ReadSide { rd, frames };
+        let timeout = peer.shared.config.handshake.timeout;
+        let result = tokio::select! {
+            r = tokio::time::timeout(timeout, peer.handshake(&mut read, &mut wr)) => match r {
+                Ok(r) => r,
+                Err(_) => Err(ConnectError::Handshake(HandshakeError::Timeout)),
+            },
+            _ = peer.shared.closing.cancelled() => Err(ConnectError::Cancelled),
+        }
+        .map_err(|e| (e, ()));
+        let negotiated = match result {
+            Ok(n) => n,
+            Err((e, ())) => {
+                let reason = match &e {
+                    ConnectError::Handshake(h) => DisconnectReason::Handshake(h.clone()),
+                    ConnectError::Cancelled => DisconnectReason::LocalRequest,
+                    ConnectError::Protocol(d) => DisconnectReason::Protocol(ProtocolViolation::Malformed(d.clone())),
+                    other => DisconnectReason::Io(other.to_string()),
+                };
+                debug!(parent: &span, "handshake failed: {e}");
+                peer.close(reason);
+                let _ = tokio::time::timeout(Duration::from_secs(1), wr.shutdown()).await;
+                drop((read, wr, queue_rx));
+                peer.shared.finished.send_replace(true);
+                return Err(e);
+            }
+        };
+        peer.run(read, wr, queue_rx, negotiated.replay);
+        Ok(peer)
+    }
+
+    /// Drives the sans-IO handshake over the stream; its messages go out directly, not through the queue.
+    async fn handshake<S: AsyncRead + AsyncWrite>(
+        &self,
+        read: &mut ReadSide<S>,
+        wr: &mut WriteHalf<S>,
+    ) -> Result<Negotiated<D::Message>, ConnectError> {
+        let config = &self.shared.config;
+        let start_height = match &config.newest_block {
+            Some(source) => source().map_err(HandshakeError::NewestBlock)?,
+            None => 0,
+        };
+        let remote_na = match &config.host_to_address {
+            Some(map) => map(self.shared.addr),
+            None => NetAddress::from_socket_addr(self.shared.addr, ServiceFlags::NONE),
+        };
+        let inputs = LocalInputs {
+            nonce: random_nonce(),
+            unix_time: unix_now(),
+            start_height,
+            now: std::time::Instant::now(),
+        };
+        let mut hs = Handshake::<D::Message>::new(
+            &config.handshake,
+            self.shared.direction,
+            remote_na,
+            inputs,
+            &config.nonces,
+        )?;
+        let local_version = hs.local_version().version;
+        let mut version = local_version;
+        loop {
+            while let Some(msg) = hs.poll_transmit() {
+                self.write_direct(wr, &msg, EncodeOptions::new(version)).await?;
+            }
+            if hs.is_complete() {
+                break;
+            }
+            let (msg, _) = self.read_direct(read, version).await?;
+            if let MessageKind::Version(v) = msg.kind() {
+                version = local_version.min(v.version);
+                read.frames.set_version(version);
+                for l in &config.listeners {
+                    if let Err(reason) = D::on_version(l, self, v).await {
+                        if let Some(reject) = D::Message::reject(version, "version", RejectCode::INVALID.0, &reason) {
+                            let _ = self.write_direct(wr, &reject, EncodeOptions::new(version)).await;
+                        }
+                        return Err(HandshakeError::Refused(reason).into());
+                    }
+                }
+            }
+            if let Err(e) = hs.handle(msg, unix_now()) {
+                // Send what the machine queued on failure (a reject), best effort.
+                while let Some(msg) = hs.poll_transmit() {
+                    if self.write_direct(wr, &msg, EncodeOptions::new(version)).await.is_err() {
+                        break;
+                    }
+                }
+                return Err(e.into());
+            }
+        }
+        let n = hs.finish().expect("the loop ends only on completion");
+        debug!(parent: &self.shared.span, version = n.version, agent = %n.remote.user_agent, "handshake complete");
+        let encode = EncodeOptions {
+            version: n.version,
+            witness: n.features.witness,
+        };
+        let session = Session {
+            version: n.version,
+            remote: n.remote.clone(),
+            time_offset: n.time_offset,
+            features: n.features,
+            encode,
+        };
+        self.lock().last_block = n.remote.start_height;
+        let _ = self.shared.session.set(session);
+        Ok(n)
+    }
+
+    async fn write_direct<S: AsyncWrite>(
+        &self,
+        wr: &mut WriteHalf<S>,
+        msg: &D::Message,
+        opts: EncodeOptions,
+    ) -> Result<(), ConnectError> {
+        let mut buf = BytesMut::new();
+        encode_frame(&self.shared.config.network, msg, opts, &mut buf)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        debug!(parent: &self.shared.span, "sending {}", msg.summary());
+        trace!(parent: &self.shared.span, bytes = %hexdump(&buf), "raw out");
+        let r = wr.write_all(&buf).await;
+        self.lock().bytes_sent += buf.len() as u64;
+        r?;
+        wr.flush().await?;
+        Ok(())
+    }
+
+    async fn read_direct<S: AsyncRead>(
+        &self,
+        read: &mut ReadSide<S>,
+        version: u32,
+    ) -> Result<(D::Message, Frame), ConnectError> {
+        loop {
+            match read.frames.next_frame() {
+                Ok(Some(frame)) => {
+                    let msg = frame.decode::<D::Message>(version).map_err(ConnectError::Protocol)?;
+                    debug!(parent: &self.shared.span, "received {}", msg.summary());
+                    return Ok((msg, frame));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(ConnectError::Protocol(e)),
+            }
+            let n = read.rd.read_buf(read.frames.buffer_mut()).await?;
+            if n == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+            }
+            self.lock().bytes_received += n as u64;
+        }
+    }
+
+    /// Spawns the reader, writer and pinger, and a supervisor that marks the peer finished once all three
+    /// have ended and the stream halves are dropped.
+    fn run<S>(
+        &self,
+        read: ReadSide<S>,
+        wr: WriteHalf<S>,
+        queue_rx: mpsc::UnboundedReceiver<Queued<D::Message>>,
+        replay: Vec<D::Message>,
+    ) where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let span = self.shared.span.clone();
+        self.shared.live_tasks.fetch_add(4, Ordering::SeqCst);
+        let reader = tokio::spawn({
+            let peer = self.clone();
+            async move {
+                let _guard = TaskGuard(peer.shared.clone());
+                let reason = peer.read_loop(read, replay).await;
+                peer.close(reason);
+            }
+            .instrument(span.clone())
+        });
+        let writer = tokio::spawn({
+            let peer = self.clone();
+            async move {
+                let _guard = TaskGuard(peer.shared.clone());
+                peer.write_loop(wr, queue_rx).await;
+            }
+            .instrument(span.clone())
+        });
+        let pinger = tokio::spawn({
+            let peer = self.clone();
+            async move {
+                let _guard = TaskGuard(peer.shared.clone());
+                peer.ping_loop().await;
+            }
+            .instrument(span.clone())
+        });
+        let peer = self.clone();
+        tokio::spawn(
+            async move {
+                let _guard = TaskGuard(peer.shared.clone());
+                for task in [reader, writer, pinger] {
+                    if let Err(e) = task.await {
+                        error!("peer task failed: {e}");
+                        peer.close(DisconnectReason::ListenerPanic(e.to_string()));
+                    }
+                }
+                debug!(
+                    "disconnected: {}",
+                    peer.disconnect_reason().map_or("?".into(), |r| r.to_string())
+                );
+                peer.shared.finished.send_replace(true);
+            }
+            .instrument(span),
+        );
+    }
+
+    async fn read_loop<S: AsyncRead>(&self, mut read: ReadSide<S>, replay: Vec<D::Message>) -> DisconnectReason {
+        for msg in replay {
+            if let Err(reason) = self.handle_message(msg, &Bytes::new()).await {
+                return reason;
+            }
+        }
+        let idle = self.shared.config.idle_timeout;
+        loop {
+            loop {
+                match read.frames.next_frame() {
+                    Ok(Some(frame)) => {
+                        if let Err(reason) = self.handle_frame(frame).await {
+                            return reason;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return self.protocol_error(e).await,
+                }
+            }
+            let n = tokio::select! {
+                _ = self.shared.closing.cancelled() => return DisconnectReason::LocalRequest,
+                r = tokio::time::timeout(idle, read.rd.read_buf(read.frames.buffer_mut())) => match r {
+                    Err(_) => {
+                        warn!("no message for {idle:?}: disconnecting");
+                        return DisconnectReason::Idle;
+                    }
+                    Ok(Ok(0)) => return DisconnectReason::RemoteClosed,
+                    Ok(Ok(n)) => n,
+                    Ok(Err(e)) => return DisconnectReason::Io(e.to_string()),
+                },
+            };
+            self.lock().bytes_received += n as u64;
+        }
+    }
+
+    async fn handle_frame(&self, frame: Frame) -> Result<(), DisconnectReason> {
+        let version = self.protocol_version();
+        match frame.decode::<D::Message>(version) {
+            Ok(msg) => {
+                {
+                    let mut c = self.lock();
+                    c.last_recv = Some(SystemTime::now());
+                    Counters::record(&mut c.received, frame.header.command.as_str(), frame.wire_len());
+                }
+                trace!(bytes = %hexdump(&frame.payload), "raw in {}", frame.header.command);
+                for l in &self.shared.config.listeners {
+                    self.guarded(D::on_read(l, self, frame.wire_len(), Some(&msg), None))
+                        .await?;
+                }
+                self.handle_message(msg, &frame.payload).await
+            }
+            Err(e) => Err(self.protocol_error(e).await),
+        }
+    }
+
+    async fn handle_message(&self, msg: D::Message, raw: &Bytes) -> Result<(), DisconnectReason> {
+        debug!("received {}", msg.summary());
+        match D::control(&msg) {
+            Control::Ping(nonce) => {
+                // Answered before the listeners run, so a slow listener cannot delay it.
+                drop(self.queue_message(D::pong(nonce)));
+            }
+            Control::Pong(nonce) => {
+                let mut c = self.lock();
+                if nonce != 0 && c.last_ping_nonce == Some(nonce) {
+                    if let Some((_, at)) = c.last_ping_sent {
+                        c.last_ping_latency = Some(at.elapsed());
+                    }
+                    c.last_ping_nonce = None;
+                }
+            }
+            Control::SendHeaders => self.lock().wants_headers = true,
+            Control::HandshakeOnly => {
+                let command = msg.command();
+                if let Some(reject) = D::Message::reject(
+                    self.protocol_version(),
+                    command.as_str(),
+                    RejectCode::DUPLICATE.0,
+                    "duplicate",
+                ) {
+                    let _ = tokio::time::timeout(REJECT_WAIT, self.send(reject)).await;
+                }
+                return Err(DisconnectReason::Protocol(ProtocolViolation::Duplicate(command)));
+            }
+            Control::Other => {}
+        }
+        for l in &self.shared.config.listeners {
+            self.guarded(D::dispatch(l, self, &msg, raw)).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs a listener future, turning a panic into this peer's disconnection.
+    async fn guarded(&self, fut: crate::dialect::BoxFuture<'_>) -> Result<(), DisconnectReason> {
+        CatchUnwind(fut).await.map_err(|panic| {
+            error!("listener panicked: {panic}");
+            DisconnectReason::ListenerPanic(panic)
+        })
+    }
+
+    async fn protocol_error(&self, e: DecodeError) -> DisconnectReason {
+        debug!("protocol error: {e}");
+        for l in &self.shared.config.listeners {
+            let _ = self.guarded(D::on_read(l, self, 0, None, Some(&e))).await;
+        }
+        if let Some(reject) = D::Message::reject(
+            self.protocol_version(),
+            "malformed",
+            RejectCode::MALFORMED.0,
+            &e.to_string(),
+        ) {
+            let _ = tokio::time::timeout(REJECT_WAIT, self.send(reject)).await;
+        }
+        DisconnectReason::Protocol(ProtocolViolation::Malformed(e))
+    }
+
+    async fn write_loop<S: AsyncWrite>(
+        &self,
+        mut wr: WriteHalf<S>,
+        mut rx: mpsc::UnboundedReceiver<Queued<D::Message>>,
+    ) {
+        let closing = self.shared.closing.clone();
+        loop {
+            let q = tokio::select! {
+                biased;
+                _ = closing.cancelled() => break,
+                q = rx.recv() => match q {
+                    Some(q) => q,
+                    None => break,
+                },
+            };
+            if let Some(nonce) = q.ping_nonce {
+                let mut c = self.lock();
+                c.last_ping_nonce = Some(nonce);
+                c.last_ping_sent = Some((SystemTime::now(), tokio::time::Instant::now()));
+            }
+            let len = q.frame.len();
+            trace!(bytes = %hexdump(&q.frame), "raw out {}", q.command);
+            let result = tokio::select! {
+                biased;
+                _ = closing.cancelled() => Err("disconnected while writing".to_string()),
+                r = tokio::time::timeout(write_deadline(len), async {
+                    wr.write_all(&q.frame).await?;
+                    wr.flush().await
+                }) => match r {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => {
+                        self.close(DisconnectReason::SlowReader);
+                        Err("write deadline passed".to_string())
+                    }
+                },
+            };
+            self.shared.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
+            {
+                let mut c = self.lock();
+                c.bytes_sent += len as u64;
+                if result.is_ok() {
+                    c.last_send = Some(SystemTime::now());
+                    Counters::record(&mut c.sent, q.command.as_str(), len);
+                }
+            }
+            for l in &self.shared.config.listeners {
+                let _ = self
+                    .guarded(D::on_write(
+                        l,
+                        self,
+                        len,
+                        &q.msg,
+                        result.as_ref().err().map(String::as_str),
+                    ))
+                    .await;
+            }
+            match result {
+                Ok(()) => {
+                    debug!("sent {}", q.msg.summary());
+                    q.resolve(Outcome::Sent);
+                }
+                Err(e) => {
+                    q.resolve(Outcome::Failed(e.clone()));
+                    self.close(DisconnectReason::Io(e));
+                    break;
+                }
+            }
+        }
+        // Everything still queued is reported, then the channel is closed so that nothing new can slip in.
+        rx.close();
+        while let Ok(q) = rx.try_recv() {
+            self.shared
+                .queued_bytes
+                .fetch_sub(q.frame.len() as u64, Ordering::SeqCst);
+            q.resolve(Outcome::Dropped);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), wr.shutdown()).await;
+    }
+
+    async fn ping_loop(&self) {
+        let Some(interval) = self.shared.config.ping_interval else {
+            return self.shared.closing.cancelled().await;
+        };
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = self.shared.closing.cancelled() => return,
+                _ = ticks.tick() => {
+                    drop(self.push_ping());
+                }
+            }
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Counters> {
+        // Nothing that can panic runs under this lock, so a poisoned lock still holds consistent counters.
+        self.shared.counters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn session(&self) -> Option<&Session> {
+        self.shared.session.get()
+    }
+
+    /// Starts disconnecting for `reason`, unless a reason was already recorded; idempotent.
+    fn close(&self, reason: DisconnectReason) {
+        {
+            let mut r = self.shared.reason.lock().unwrap_or_else(|p| p.into_inner());
+            if r.is_none() {
+                // The caller's own cancellation counts as a local request whatever task noticed it first.
+                *r = Some(reason);
+            }
+        }
+        self.shared.closing.cancel();
+    }
+
+    // ----- the public surface -----
+
+    /// Queues `msg` for writing, encoded for the negotiated version (Bitcoin: with witness data if the remote
+    /// advertised witness support). Never blocks. The handle resolves exactly once: sent, failed (e.g. the
+    /// message is not valid at the negotiated version; the peer stays connected) or dropped (disconnected
+    /// first).
+    pub fn queue_message(&self, msg: D::Message) -> SendHandle {
+        let opts = self
+            .session()
+            .map_or(EncodeOptions::new(D::Message::MAX_VERSION), |s| s.encode);
+        self.queue_message_with(msg, opts.witness)
+    }
+
+    /// Like [`queue_message`](Self::queue_message), choosing whether Bitcoin blocks and transactions carry
+    /// witness data.
+    pub fn queue_message_with(&self, msg: D::Message, witness: bool) -> SendHandle {
+        if self.shared.closing.is_cancelled() {
+            return queue::resolved(Outcome::Dropped);
+        }
+        let version = self.protocol_version();
+        let mut buf = BytesMut::new();
+        if let Err(e) = encode_frame(
+            &self.shared.config.network,
+            &msg,
+            EncodeOptions { version, witness },
+            &mut buf,
+        ) {
+            warn!("cannot encode {}: {e}", msg.command());
+            return queue::resolved(queue::encode_failed(&e));
+        }
+        let len = buf.len() as u64;
+        let queued = self.shared.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
+        if queued > self.shared.config.max_queued_bytes {
+            self.shared.queued_bytes.fetch_sub(len, Ordering::SeqCst);
+            debug!(queued, "queued bytes over the cap: disconnecting");
+            self.close(DisconnectReason::SlowReader);
+            return queue::resolved(Outcome::Dropped);
+        }
+        let (done, handle) = queue::handle();
+        let ping_nonce = match D::control(&msg) {
+            Control::Ping(n) => Some(n),
+            _ => None,
+        };
+        let item = Queued {
+            command: msg.command(),
+            msg,
+            frame: buf.freeze(),
+            ping_nonce,
+            done,
+        };
+        if let Err(mpsc::error::SendError(item)) = self.shared.queue.send(item) {
+            self.shared.queued_bytes.fetch_sub(len, Ordering::SeqCst);
+            item.resolve(Outcome::Dropped);
+        }
+        handle
+    }
+
+    /// Queues `msg` and waits for its outcome.
+    pub async fn send(&self, msg: D::Message) -> Outcome {
+        self.queue_message(msg).await
+    }
+
+    /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
+    pub fn push_ping(&self) -> SendHandle {
+        self.queue_message(D::ping(random_nonce()))
+    }
+
+    /// Starts disconnecting (idempotent): tasks stop, queued messages are reported dropped, the stream closes.
+    pub fn disconnect(&self) {
+        self.close(DisconnectReason::LocalRequest);
+    }
+
+    /// Resolves once every task of the peer has ended and the stream is closed.
+    pub async fn wait_for_disconnect(&self) {
+        let mut rx = self.shared.finished.subscribe();
+        let _ = rx.wait_for(|done| *done).await;
+    }
+
+    /// True until disconnecting starts.
+    pub fn is_connected(&self) -> bool {
+        !self.shared.closing.is_cancelled()
+    }
+
+    /// Why the peer disconnected, once it has.
+    pub fn disconnect_reason(&self) -> Option<DisconnectReason> {
+        self.shared.reason.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Tasks of this peer still running (0 after [`wait_for_disconnect`](Self::wait_for_disconnect)).
+    pub fn running_tasks(&self) -> usize {
+        self.shared.live_tasks.load(Ordering::SeqCst)
+    }
+
+    /// The process-unique id.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// The remote's socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// Our socket address, when known (TCP).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.shared.local_addr
+    }
+
+    /// Who dialed.
+    pub fn direction(&self) -> Direction {
+        self.shared.direction
+    }
+
+    /// The network spoken.
+    pub fn network(&self) -> &coinpeer_wire::Network {
+        &self.shared.config.network
+    }
+
+    /// The negotiated protocol version (the dialect's newest until the handshake completes).
+    pub fn protocol_version(&self) -> u32 {
+        self.session().map_or(D::Message::MAX_VERSION, |s| s.version)
+    }
+
+    /// The remote's version message.
+    pub fn remote_version(&self) -> Option<&VersionMessage> {
+        self.session().map(|s| &s.remote)
+    }
+
+    /// The protocol version the remote advertised.
+    pub fn advertised_version(&self) -> u32 {
+        self.session().map_or(0, |s| s.remote.version)
+    }
+
+    /// The services the remote advertised.
+    pub fn services(&self) -> ServiceFlags {
+        self.session().map_or(ServiceFlags::NONE, |s| s.remote.services)
+    }
+
+    /// The remote's user agent.
+    pub fn user_agent(&self) -> &str {
+        self.session().map_or("", |s| s.remote.user_agent.as_str())
+    }
+
+    /// The remote's address as a network address (the address and the services it advertised).
+    pub fn net_address(&self) -> NetAddress {
+        NetAddress::from_socket_addr(self.shared.addr, self.services())
+    }
+
+    /// The remote's clock minus ours, in seconds.
+    pub fn time_offset(&self) -> i64 {
+        self.session().map_or(0, |s| s.time_offset)
+    }
+
+    /// Optional features in force.
+    pub fn features(&self) -> Features {
+        self.session().map(|s| s.features).unwrap_or_default()
+    }
+
+    /// Bitcoin: the remote sends and receives witness data.
+    pub fn witness_enabled(&self) -> bool {
+        self.features().witness
+    }
+
+    /// The remote asked for new blocks to be announced with `headers`.
+    pub fn wants_headers(&self) -> bool {
+        self.lock().wants_headers
+    }
+
+    /// The remote's height at the handshake.
+    pub fn starting_height(&self) -> i32 {
+        self.session().map_or(0, |s| s.remote.start_height)
+    }
+
+    /// The remote's best known height.
+    pub fn last_block(&self) -> i32 {
+        self.lock().last_block
+    }
+
+    /// Raises the remote's best known height; a lower height is ignored.
+    pub fn update_last_block_height(&self, height: i32) {
+        let mut c = self.lock();
+        if height > c.last_block {
+            c.last_block = height;
+        }
+    }
+
+    /// The last block the remote announced.
+    pub fn last_announced_block(&self) -> Option<Hash256> {
+        *self
+            .shared
+            .last_announced_block
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records the last block the remote announced.
+    pub fn update_last_announced_block(&self, hash: Hash256) {
+        *self
+            .shared
+            .last_announced_block
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(hash);
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued_bytes(&self) -> u64 {
+        self.shared.queued_bytes.load(Ordering::SeqCst)
+    }
+
+    /// A consistent snapshot of the statistics.
+    pub fn stats(&self) -> StatsSnapshot {
+        let session = self.session();
+        let c = self.lock();
+        StatsSnapshot {
+            id: self.shared.id,
+            addr: self.shared.addr,
+            services: session.map_or(ServiceFlags::NONE, |s| s.remote.services),
+            last_send: c.last_send,
+            last_recv: c.last_recv,
+            bytes_sent: c.bytes_sent,
+            bytes_received: c.bytes_received,
+            conn_time: self.shared.conn_time,
+            time_offset: session.map_or(0, |s| s.time_offset),
+            version: session.map_or(0, |s| s.remote.version),
+            negotiated_version: session.map_or(0, |s| s.version),
+            user_agent: session.map_or_else(String::new, |s| s.remote.user_agent.clone()),
+            direction: self.shared.direction,
+            starting_height: session.map_or(0, |s| s.remote.start_height),
+            last_block: c.last_block,
+            last_ping_nonce: c.last_ping_nonce,
+            last_ping_time: c.last_ping_sent.map(|(t, _)| t),
+            last_ping_latency: c.last_ping_latency,
+            features: session.map(|s| s.features).unwrap_or_default(),
+            wants_headers: c.wants_headers,
+            sent: c.sent.clone(),
+            received: c.received.clone(),
+        }
+    }
+}
+
+/// Hex of at most the first 256 bytes, for trace logs.
+fn hexdump(b: &[u8]) -> String {
+    let shown: String = b.iter().take(256).map(|x| format!("{x:02x}")).collect();
+    if b.len() > 256 {
+        format!("{shown}... ({} bytes)", b.len())
+    } else {
+        shown
+    }
+}

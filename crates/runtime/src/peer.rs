@@ -407,6 +407,18 @@ impl<D: Dialect> Peer<D> {
     }
 
     async fn read_loop<S: AsyncRead>(&self, mut read: ReadSide<S>, replay: Vec<D::Message>) -> DisconnectReason {
+        // The handshake consumed these; the listeners still hear of them, first, as btcd's do.
+        let features = self.features();
+        let announced = [
+            D::Message::send_addrv2().filter(|_| features.remote_wants_addrv2),
+            D::Message::wtxid_relay().filter(|_| features.wtxid_relay),
+            Some(D::Message::verack()),
+        ];
+        for msg in announced.into_iter().flatten() {
+            if let Err(reason) = self.notify_listeners(&msg, &Bytes::new()).await {
+                return reason;
+            }
+        }
         for msg in replay {
             if let Err(reason) = self.handle_message(msg, &Bytes::new()).await {
                 return reason;
@@ -492,8 +504,13 @@ impl<D: Dialect> Peer<D> {
             }
             Control::Other => {}
         }
+        self.notify_listeners(&msg, raw).await
+    }
+
+    /// Hands `msg` to every listener in order.
+    async fn notify_listeners(&self, msg: &D::Message, raw: &Bytes) -> Result<(), DisconnectReason> {
         for l in &self.shared.config.listeners {
-            self.guarded(D::dispatch(l, self, &msg, raw)).await?;
+            self.guarded(D::dispatch(l, self, msg, raw)).await?;
         }
         Ok(())
     }

@@ -18,7 +18,12 @@ struct Printer {
 #[async_trait]
 impl BitcoinListener for Printer {
     async fn on_version(&self, peer: &Peer<Bitcoin>, msg: &VersionMessage) -> Result<(), String> {
-        println!("outbound: received version {} {} from {}", msg.version, msg.user_agent, peer.addr());
+        println!(
+            "outbound: received version {} {} from {}",
+            msg.version,
+            msg.user_agent,
+            peer.addr()
+        );
         Ok(())
     }
 
@@ -35,13 +40,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The inbound side: accept one connection and run a peer on it.
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let inbound_config = PeerConfig::<Bitcoin>::builder(network.clone()).user_agent("inbound", "1.0").build();
+    let inbound_config = PeerConfig::<Bitcoin>::builder(network.clone())
+        .user_agent("inbound", "1.0")
+        .build();
     let inbound = tokio::spawn(async move {
         let (stream, _) = listener.accept().await?;
         let peer = Peer::from_tcp(inbound_config, stream, Direction::Inbound, CancellationToken::new()).await?;
         println!("inbound: handshake with {} done", peer.user_agent());
         peer.wait_for_disconnect().await;
-        println!("inbound: disconnected ({})", peer.disconnect_reason().map(|r| r.to_string()).unwrap_or_default());
+        println!(
+            "inbound: disconnected ({})",
+            peer.disconnect_reason().map(|r| r.to_string()).unwrap_or_default()
+        );
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     });
 
@@ -54,7 +64,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stream = TcpStream::connect(addr).await?;
     let peer = Peer::from_tcp(config, stream, Direction::Outbound, CancellationToken::new()).await?;
     verack.notified().await;
-    println!("outbound: negotiated protocol {}, disconnecting", peer.protocol_version());
+    println!(
+        "outbound: negotiated protocol {}, disconnecting",
+        peer.protocol_version()
+    );
     peer.disconnect();
     peer.wait_for_disconnect().await;
     inbound.await?.map_err(|e| e.to_string())?;

@@ -122,7 +122,7 @@ fn ci() -> Result<(), String> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            "blake256",
+            "blake256==0.1.1",
         ],
     )?;
     test()

@@ -294,6 +294,23 @@ impl<'a> Reader<'a> {
         self.read_bytes(len as usize)
     }
 
+    /// Skips a length-prefixed byte string of at most `max` bytes, with the checks of
+    /// [`read_var_bytes`](Self::read_var_bytes); returns its length.
+    #[inline]
+    pub fn skip_var_bytes(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
+        let start = self.pos;
+        let len = self.read_varint()?;
+        if len > max as u64 {
+            self.pos = start;
+            return Err(self.error(ErrorKind::LengthTooLarge {
+                what,
+                length: len,
+                max: max as u64,
+            }));
+        }
+        self.read_slice(len as usize).map(<[u8]>::len)
+    }
+
     /// Reads a length-prefixed string of at most `max` bytes. Invalid UTF-8 is replaced rather than refused:
     /// user agents and reject reasons are informational, and a peer should not be dropped over one.
     pub fn read_var_str(&mut self, what: &'static str, max: usize) -> Result<String, DecodeError> {

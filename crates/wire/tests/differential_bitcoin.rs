@@ -89,7 +89,7 @@ fn b_tx(tx: &cw::Transaction) -> bitcoin::Transaction {
                 },
                 script_sig: ScriptBuf::from_bytes(i.script_sig.to_vec()),
                 sequence: Sequence(i.sequence),
-                witness: Witness::from_slice(&i.witness),
+                witness: Witness::from_slice(&i.witness.iter().collect::<Vec<_>>()),
             })
             .collect(),
         output: tx
@@ -546,7 +546,7 @@ fn transaction() -> impl Strategy<Value = cw::Transaction> {
             previous_output: cw::OutPoint { txid, vout },
             script_sig,
             sequence,
-            witness,
+            witness: witness.into(),
         });
     let output = (any::<i64>(), script()).prop_map(|(value, script_pubkey)| cw::TxOut { value, script_pubkey });
     (any::<i32>(), vec(input, 1..=3), vec(output, 0..=3), any::<u32>()).prop_map(
@@ -911,7 +911,7 @@ fn hand_built_edge_values_match_bitcoin_crate() {
             previous_output: cw::OutPoint::COINBASE,
             script_sig: Bytes::from(vec![0x51; 0x1_0000]),
             sequence: u32::MAX,
-            witness: vec![Bytes::new(), Bytes::from(vec![1; 300])],
+            witness: vec![Bytes::new(), Bytes::from(vec![1; 300])].into(),
         }],
         outputs: vec![cw::TxOut {
             value: -1,

@@ -1139,7 +1139,7 @@ fn hand_built_block() -> Block {
             previous_output: OutPoint::COINBASE,
             script_sig: Bytes::from_static(&[0x03, 0x40, 0x0d, 0x03, 0x00]),
             sequence: u32::MAX,
-            witness: vec![Bytes::from_static(&[0; 32])],
+            witness: vec![Bytes::from_static(&[0; 32])].into(),
         }],
         outputs: vec![
             TxOut {
@@ -1164,7 +1164,7 @@ fn hand_built_block() -> Block {
             },
             script_sig: Bytes::from_static(&[0x47, 0x30, 0x44, 0x02, 0x20]),
             sequence: 0xffff_fffd,
-            witness: vec![],
+            witness: Default::default(),
         }],
         outputs: vec![TxOut {
             value: 9_000,
@@ -1182,7 +1182,7 @@ fn hand_built_block() -> Block {
                 },
                 script_sig: Bytes::new(),
                 sequence: u32::MAX,
-                witness: vec![Bytes::from_static(&[0x30; 71]), Bytes::from_static(&[0x02; 33])],
+                witness: vec![Bytes::from_static(&[0x30; 71]), Bytes::from_static(&[0x02; 33])].into(),
             },
             TxIn {
                 previous_output: OutPoint {
@@ -1191,7 +1191,7 @@ fn hand_built_block() -> Block {
                 },
                 script_sig: Bytes::new(),
                 sequence: u32::MAX,
-                witness: vec![],
+                witness: Default::default(),
             },
         ],
         outputs: vec![TxOut {

@@ -223,7 +223,7 @@ fn tx_in() -> impl Strategy<Value = TxIn> {
             previous_output: OutPoint { txid, vout },
             script_sig,
             sequence,
-            witness,
+            witness: witness.into(),
         })
 }
 
@@ -248,7 +248,7 @@ fn transaction() -> impl Strategy<Value = Transaction> {
 fn segwit_transaction() -> impl Strategy<Value = Transaction> {
     (transaction(), vec(bytes(0..=72), 1..=3), any::<prop::sample::Index>()).prop_map(|(mut tx, items, at)| {
         let i = at.index(tx.inputs.len());
-        tx.inputs[i].witness = items;
+        tx.inputs[i].witness = items.into();
         tx
     })
 }

@@ -8,6 +8,7 @@ mod cfilter;
 mod compact;
 mod reject;
 mod tx;
+mod witness;
 
 pub use addrv2::{AddrV2, AddrV2Entry, MAX_ADDRV2_LEN};
 pub use block::{Block, BlockHeader};
@@ -18,6 +19,7 @@ pub use cfilter::{CFCheckpt, CFHeaders, CFilter, GetCFCheckpt, GetCFilters, MAX_
 pub use compact::{BlockTxn, CmpctBlock, GetBlockTxn, PrefilledTransaction, SendCmpct, SendTxRcncl};
 pub use reject::{Reject, RejectCode};
 pub use tx::{OutPoint, Transaction, TxIn, TxOut};
+pub use witness::{Witness, WitnessIter};
 
 use crate::encode::{put_list, put_var_bytes, read_vec, Decode, Encode, Reader, Sink};
 use crate::error::{DecodeError, EncodeError, ErrorKind};

@@ -1,5 +1,6 @@
 //! Bitcoin transactions: legacy and segwit (BIP144) serializations, txid and wtxid.
 
+use super::Witness;
 use crate::encode::{put_var_bytes, Decode, Encode, Reader, Sink};
 use crate::error::DecodeError;
 use crate::hash::{Hash256, Sha256dWriter};
@@ -39,8 +40,8 @@ pub struct TxIn {
     pub script_sig: Bytes,
     /// Sequence number (relative lock time, RBF signalling).
     pub sequence: u32,
-    /// Witness stack items (BIP141); empty for legacy inputs.
-    pub witness: Vec<Bytes>,
+    /// Witness stack (BIP141); empty for legacy inputs.
+    pub witness: Witness,
 }
 
 /// A transaction output.
@@ -95,10 +96,7 @@ impl Transaction {
         }
         if segwit {
             for i in &self.inputs {
-                varint::write(out, i.witness.len() as u64);
-                for item in &i.witness {
-                    put_var_bytes(out, item);
-                }
+                i.witness.encode(out);
             }
         }
         out.put_u32_le(self.lock_time);
@@ -158,7 +156,7 @@ impl Decode for Transaction {
                 previous_output: OutPoint { txid, vout },
                 script_sig,
                 sequence,
-                witness: Vec::new(),
+                witness: Witness::new(),
             });
         }
         let n_out = r.read_count("transaction outputs", MAX_PAYLOAD / MIN_TXOUT_LEN, MIN_TXOUT_LEN)?;
@@ -171,11 +169,7 @@ impl Decode for Transaction {
         if segwit {
             let start = r.offset();
             for input in &mut inputs {
-                let n = r.read_count("witness items", MAX_PAYLOAD, 1)?;
-                input.witness.reserve_exact(n);
-                for _ in 0..n {
-                    input.witness.push(r.read_var_bytes("witness item", MAX_PAYLOAD)?);
-                }
+                input.witness = Witness::decode(r, MAX_PAYLOAD)?;
             }
             if inputs.iter().all(|i| i.witness.is_empty()) {
                 let mut e = r.invalid("witness", "segwit serialization with no witness data");

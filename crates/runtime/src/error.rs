@@ -23,6 +23,9 @@ pub enum ConnectError {
     /// The caller's cancellation signal fired, or `disconnect` was called.
     #[error("cancelled during the handshake")]
     Cancelled,
+    /// A listener's `on_version` panicked.
+    #[error("a listener panicked during the handshake: {0}")]
+    ListenerPanic(String),
 }
 
 /// Why a peer disconnected. Set once, by whatever ended the connection first.

@@ -215,6 +215,7 @@ impl<D: Dialect> Peer<D> {
                     ConnectError::Handshake(h) => DisconnectReason::Handshake(h.clone()),
                     ConnectError::Cancelled => DisconnectReason::LocalRequest,
                     ConnectError::Protocol(d) => DisconnectReason::Protocol(ProtocolViolation::Malformed(d.clone())),
+                    ConnectError::ListenerPanic(m) => DisconnectReason::ListenerPanic(m.clone()),
                     other => DisconnectReason::Io(other.to_string()),
                 };
                 debug!(parent: &span, "handshake failed: {e}");
@@ -271,7 +272,10 @@ impl<D: Dialect> Peer<D> {
                 version = local_version.min(v.version);
                 read.frames.set_version(version);
                 for l in &config.listeners {
-                    if let Err(reason) = D::on_version(l, self, v).await {
+                    let verdict = CatchUnwind(D::on_version(l, self, v))
+                        .await
+                        .map_err(ConnectError::ListenerPanic)?;
+                    if let Err(reason) = verdict {
                         if let Some(reject) = D::Message::reject(version, "version", RejectCode::INVALID.0, &reason) {
                             let _ = self.write_direct(wr, &reject, EncodeOptions::new(version)).await;
                         }
@@ -389,7 +393,7 @@ impl<D: Dialect> Peer<D> {
         let peer = self.clone();
         tokio::spawn(
             async move {
-                let _guard = TaskGuard(peer.shared.clone());
+                let guard = TaskGuard(peer.shared.clone());
                 for task in [reader, writer, pinger] {
                     if let Err(e) = task.await {
                         error!("peer task failed: {e}");
@@ -400,6 +404,8 @@ impl<D: Dialect> Peer<D> {
                     "disconnected: {}",
                     peer.disconnect_reason().map_or("?".into(), |r| r.to_string())
                 );
+                // Counted out before the waiters are woken, so that they see no task running.
+                drop(guard);
                 peer.shared.finished.send_replace(true);
             }
             .instrument(span),
@@ -515,12 +521,17 @@ impl<D: Dialect> Peer<D> {
         Ok(())
     }
 
-    /// Runs a listener future, turning a panic into this peer's disconnection.
+    /// Runs a listener future, turning a panic into this peer's disconnection. Once the peer starts
+    /// disconnecting the future is dropped, so a listener that hangs (or awaits this peer's own disconnection)
+    /// cannot hold the shutdown up.
     async fn guarded(&self, fut: crate::dialect::BoxFuture<'_>) -> Result<(), DisconnectReason> {
-        CatchUnwind(fut).await.map_err(|panic| {
-            error!("listener panicked: {panic}");
-            DisconnectReason::ListenerPanic(panic)
-        })
+        tokio::select! {
+            r = CatchUnwind(fut) => r.map_err(|panic| {
+                error!("listener panicked: {panic}");
+                DisconnectReason::ListenerPanic(panic)
+            }),
+            _ = self.shared.closing.cancelled() => Err(self.disconnect_reason().unwrap_or(DisconnectReason::LocalRequest)),
+        }
     }
 
     async fn protocol_error(&self, e: DecodeError) -> DisconnectReason {
@@ -561,9 +572,14 @@ impl<D: Dialect> Peer<D> {
             }
             let len = q.frame.len();
             trace!(bytes = %hexdump(&q.frame), "raw out {}", q.command);
+            // Set when the disconnect interrupts this write: the message then counts as dropped, not failed.
+            let mut interrupted = false;
             let result = tokio::select! {
                 biased;
-                _ = closing.cancelled() => Err("disconnected while writing".to_string()),
+                _ = closing.cancelled() => {
+                    interrupted = true;
+                    Err("disconnected while writing".to_string())
+                }
                 r = tokio::time::timeout(write_deadline(len), async {
                     wr.write_all(&q.frame).await?;
                     wr.flush().await
@@ -586,15 +602,12 @@ impl<D: Dialect> Peer<D> {
                 }
             }
             for l in &self.shared.config.listeners {
-                let _ = self
-                    .guarded(D::on_write(
-                        l,
-                        self,
-                        len,
-                        &q.msg,
-                        result.as_ref().err().map(String::as_str),
-                    ))
-                    .await;
+                let hook = D::on_write(l, self, len, &q.msg, result.as_ref().err().map(String::as_str));
+                if let Err(reason) = self.guarded(hook).await {
+                    // A panicking listener disconnects its peer, whichever hook it panicked in.
+                    self.close(reason);
+                    break;
+                }
             }
             match result {
                 Ok(()) => {
@@ -602,7 +615,11 @@ impl<D: Dialect> Peer<D> {
                     q.resolve(Outcome::Sent);
                 }
                 Err(e) => {
-                    q.resolve(Outcome::Failed(e.clone()));
+                    q.resolve(if interrupted {
+                        Outcome::Dropped
+                    } else {
+                        Outcome::Failed(e.clone())
+                    });
                     self.close(DisconnectReason::Io(e));
                     break;
                 }

@@ -14,8 +14,10 @@ pub struct Bitcoin;
 listener_trait! {
     /// Callbacks for a Bitcoin peer: one per message type, all optional.
     ///
-    /// Listeners run in order on the peer's read path, so a slow one delays the next message (and is
-    /// accounted for by stall detection). Calling any method of the peer from a listener is safe.
+    /// Listeners run in order on the peer's read path, so a slow one delays the next message. Calling any
+    /// method of the peer from a listener is safe. When the peer starts disconnecting, a listener still
+    /// running is dropped at its next await point, so none can hold the shutdown up. A panic disconnects only
+    /// this peer.
     pub trait BitcoinListener for Bitcoin, Message {
         payload {
             /// `addr`.

@@ -15,7 +15,9 @@ listener_trait! {
     /// Callbacks for a Decred peer: one per message type, all optional.
     ///
     /// Listeners run in order on the peer's read path, so a slow one delays the next message. Calling any
-    /// method of the peer from a listener is safe.
+    /// method of the peer from a listener is safe. When the peer starts disconnecting, a listener still
+    /// running is dropped at its next await point, so none can hold the shutdown up. A panic disconnects only
+    /// this peer.
     pub trait DecredListener for Decred, Message {
         payload {
             /// `addr` (protocol versions below 12).

@@ -278,54 +278,38 @@ impl<'a> Reader<'a> {
         Ok(count as usize)
     }
 
-    /// Reads a length-prefixed byte string of at most `max` bytes, as a zero-copy slice.
+    /// Reads the length prefix of a byte string, refusing one over `max` (the error points at the prefix).
     #[inline]
-    pub fn read_var_bytes(&mut self, what: &'static str, max: usize) -> Result<Bytes, DecodeError> {
+    fn read_len(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
         let start = self.pos;
         let len = self.read_varint()?;
         if len > max as u64 {
             self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge {
-                what,
-                length: len,
-                max: max as u64,
-            }));
+            return Err(self.error(ErrorKind::LengthTooLarge { what, length: len, max: max as u64 }));
         }
-        self.read_bytes(len as usize)
+        Ok(len as usize)
+    }
+
+    /// Reads a length-prefixed byte string of at most `max` bytes, as a zero-copy slice.
+    #[inline]
+    pub fn read_var_bytes(&mut self, what: &'static str, max: usize) -> Result<Bytes, DecodeError> {
+        let len = self.read_len(what, max)?;
+        self.read_bytes(len)
     }
 
     /// Skips a length-prefixed byte string of at most `max` bytes, with the checks of
     /// [`read_var_bytes`](Self::read_var_bytes); returns its length.
     #[inline]
     pub fn skip_var_bytes(&mut self, what: &'static str, max: usize) -> Result<usize, DecodeError> {
-        let start = self.pos;
-        let len = self.read_varint()?;
-        if len > max as u64 {
-            self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge {
-                what,
-                length: len,
-                max: max as u64,
-            }));
-        }
-        self.read_slice(len as usize).map(<[u8]>::len)
+        let len = self.read_len(what, max)?;
+        self.read_slice(len).map(<[u8]>::len)
     }
 
     /// Reads a length-prefixed string of at most `max` bytes. Invalid UTF-8 is replaced rather than refused:
     /// user agents and reject reasons are informational, and a peer should not be dropped over one.
     pub fn read_var_str(&mut self, what: &'static str, max: usize) -> Result<String, DecodeError> {
-        let start = self.pos;
-        let len = self.read_varint()?;
-        if len > max as u64 {
-            self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge {
-                what,
-                length: len,
-                max: max as u64,
-            }));
-        }
-        let s = self.read_slice(len as usize)?;
-        Ok(String::from_utf8_lossy(s).into_owned())
+        let len = self.read_len(what, max)?;
+        Ok(String::from_utf8_lossy(self.read_slice(len)?).into_owned())
     }
 
     /// Succeeds only if every byte was consumed.

@@ -62,6 +62,8 @@ pub trait Dialect: Send + Sync + Sized + 'static {
         msg: Option<&'a Self::Message>,
         err: Option<&'a DecodeError>,
     ) -> BoxFuture<'a>;
+    /// The dialect's listener that forwards reads to an event channel (see [`event_channel`](crate::event_channel)).
+    fn event_listener(forwarder: crate::EventForwarder<Self::Message>) -> std::sync::Arc<Self::Listener>;
     /// Calls the listener's write hook: every write, failed or not.
     fn on_write<'a>(
         l: &'a Self::Listener,

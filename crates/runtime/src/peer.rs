@@ -426,6 +426,12 @@ impl<D: Dialect> Peer<D> {
             }
         }
         for msg in replay {
+            // Read before the verack: their bytes were counted then, but the read hooks hear of them now.
+            for l in &self.shared.config.listeners {
+                if let Err(reason) = self.guarded(D::on_read(l, self, 0, Some(&msg), None)).await {
+                    return reason;
+                }
+            }
             if let Err(reason) = self.handle_message(msg, &Bytes::new()).await {
                 return reason;
             }

@@ -177,6 +177,9 @@ impl Dialect for Bitcoin {
     ) -> BoxFuture<'a> {
         l.on_read(peer, bytes, msg, err)
     }
+    fn event_listener(forwarder: crate::EventForwarder<Message>) -> std::sync::Arc<dyn BitcoinListener> {
+        std::sync::Arc::new(forwarder)
+    }
     fn on_write<'a>(
         l: &'a dyn BitcoinListener,
         peer: &'a Peer<Self>,
@@ -185,5 +188,31 @@ impl Dialect for Bitcoin {
         err: Option<&'a str>,
     ) -> BoxFuture<'a> {
         l.on_write(peer, bytes, msg, err)
+    }
+}
+
+#[async_trait::async_trait]
+impl BitcoinListener for crate::EventForwarder<Message> {
+    async fn on_read(&self, peer: &Peer<Bitcoin>, _bytes: usize, msg: Option<&Message>, err: Option<&DecodeError>) {
+        let (id, addr) = (peer.id(), peer.addr());
+        match (msg, err) {
+            (Some(m), _) => {
+                self.forward(crate::Event::Message {
+                    peer: id,
+                    addr,
+                    message: m.clone(),
+                })
+                .await
+            }
+            (None, Some(e)) => {
+                self.forward(crate::Event::ReadError {
+                    peer: id,
+                    addr,
+                    error: e.clone(),
+                })
+                .await
+            }
+            (None, None) => {}
+        }
     }
 }

@@ -192,6 +192,9 @@ impl Dialect for Decred {
     ) -> BoxFuture<'a> {
         l.on_read(peer, bytes, msg, err)
     }
+    fn event_listener(forwarder: crate::EventForwarder<Message>) -> std::sync::Arc<dyn DecredListener> {
+        std::sync::Arc::new(forwarder)
+    }
     fn on_write<'a>(
         l: &'a dyn DecredListener,
         peer: &'a Peer<Self>,
@@ -200,5 +203,31 @@ impl Dialect for Decred {
         err: Option<&'a str>,
     ) -> BoxFuture<'a> {
         l.on_write(peer, bytes, msg, err)
+    }
+}
+
+#[async_trait::async_trait]
+impl DecredListener for crate::EventForwarder<Message> {
+    async fn on_read(&self, peer: &Peer<Decred>, _bytes: usize, msg: Option<&Message>, err: Option<&DecodeError>) {
+        let (id, addr) = (peer.id(), peer.addr());
+        match (msg, err) {
+            (Some(m), _) => {
+                self.forward(crate::Event::Message {
+                    peer: id,
+                    addr,
+                    message: m.clone(),
+                })
+                .await
+            }
+            (None, Some(e)) => {
+                self.forward(crate::Event::ReadError {
+                    peer: id,
+                    addr,
+                    error: e.clone(),
+                })
+                .await
+            }
+            (None, None) => {}
+        }
     }
 }

@@ -285,7 +285,11 @@ impl<'a> Reader<'a> {
         let len = self.read_varint()?;
         if len > max as u64 {
             self.pos = start;
-            return Err(self.error(ErrorKind::LengthTooLarge { what, length: len, max: max as u64 }));
+            return Err(self.error(ErrorKind::LengthTooLarge {
+                what,
+                length: len,
+                max: max as u64,
+            }));
         }
         Ok(len as usize)
     }

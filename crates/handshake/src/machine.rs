@@ -303,6 +303,16 @@ impl<M: HandshakeMessage> Handshake<M> {
         Ok(())
     }
 
+    /// Refuses the remote after its version passed the built-in checks, for callers whose decision is
+    /// asynchronous: what was queued for sending (our version, verack) is discarded, and a reject is queued
+    /// where the dialect has one. Returns the error to report.
+    pub fn refuse(&mut self, reason: &str) -> HandshakeError {
+        self.outbox.clear();
+        self.queue_reject("version", RejectCode::INVALID.0, reason);
+        self.stage = Stage::Failed;
+        HandshakeError::Refused(reason.to_string())
+    }
+
     fn queue_reject(&mut self, command: &str, code: u8, reason: &str) {
         if let Some(reject) = M::reject(self.negotiated, command, code, reason) {
             self.outbox.push_back(reject);

@@ -347,3 +347,18 @@ fn completes_against_litecoin_cores_recorded_messages() {
         "wtxidrelay and sendaddrv2 are features, not replayed messages"
     );
 }
+
+#[test]
+fn refusing_after_the_checks_discards_our_version_and_verack_and_sends_a_reject() {
+    let mut hs: Handshake<Message> = machine(&config(70016), Direction::Inbound, 5, &NonceCache::default());
+    let remote: Handshake<Message> = machine(&config(70016), Direction::Outbound, 6, &NonceCache::default());
+    hs.handle(Message::Version(remote.local_version().clone()), UNIX_TIME)
+        .unwrap();
+    assert_eq!(hs.refuse("not today"), HandshakeError::Refused("not today".into()));
+    let sent = drain(&mut hs);
+    assert!(matches!(&sent[..], [Message::Reject(r)] if r.reason == "not today" && r.code == RejectCode::INVALID));
+    assert!(
+        hs.handle(Message::Verack, UNIX_TIME).is_err(),
+        "a refused handshake stays failed"
+    );
+}

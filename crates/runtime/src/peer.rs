@@ -268,22 +268,28 @@ impl<D: Dialect> Peer<D> {
                 break;
             }
             let (msg, _) = self.read_direct(read, version).await?;
-            if let MessageKind::Version(v) = msg.kind() {
+            // Kept to ask the listeners once the built-in checks (self connection, minimum version) pass.
+            let remote_version = match msg.kind() {
+                MessageKind::Version(v) => Some(v.clone()),
+                _ => None,
+            };
+            if let Some(v) = &remote_version {
                 version = local_version.min(v.version);
                 read.frames.set_version(version);
+            }
+            let mut result = hs.handle(msg, unix_now()).map(|_| ());
+            if let (Ok(()), Some(v)) = (&result, &remote_version) {
                 for l in &config.listeners {
                     let verdict = CatchUnwind(D::on_version(l, self, v))
                         .await
                         .map_err(ConnectError::ListenerPanic)?;
                     if let Err(reason) = verdict {
-                        if let Some(reject) = D::Message::reject(version, "version", RejectCode::INVALID.0, &reason) {
-                            let _ = self.write_direct(wr, &reject, EncodeOptions::new(version)).await;
-                        }
-                        return Err(HandshakeError::Refused(reason).into());
+                        result = Err(hs.refuse(&reason));
+                        break;
                     }
                 }
             }
-            if let Err(e) = hs.handle(msg, unix_now()) {
+            if let Err(e) = result {
                 // Send what the machine queued on failure (a reject), best effort.
                 while let Some(msg) = hs.poll_transmit() {
                     if self.write_direct(wr, &msg, EncodeOptions::new(version)).await.is_err() {

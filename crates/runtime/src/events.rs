@@ -53,8 +53,22 @@ pub struct EventForwarder<M> {
     pub(crate) tx: mpsc::Sender<Event<M>>,
 }
 
-impl<M> EventForwarder<M> {
-    pub(crate) async fn forward(&self, event: Event<M>) {
+impl<M: Clone> EventForwarder<M> {
+    /// Forwards what a read hook heard: a message, or the error of bytes that did not decode.
+    pub(crate) async fn forward_read(&self, peer: u64, addr: SocketAddr, msg: Option<&M>, err: Option<&DecodeError>) {
+        let event = match (msg, err) {
+            (Some(m), _) => Event::Message {
+                peer,
+                addr,
+                message: m.clone(),
+            },
+            (None, Some(e)) => Event::ReadError {
+                peer,
+                addr,
+                error: e.clone(),
+            },
+            (None, None) => return,
+        };
         // A receiver that went away wants no more events; that is not the peer's problem.
         let _ = self.tx.send(event).await;
     }

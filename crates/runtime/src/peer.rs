@@ -206,11 +206,10 @@ impl<D: Dialect> Peer<D> {
                 Err(_) => Err(ConnectError::Handshake(HandshakeError::Timeout)),
             },
             _ = peer.shared.closing.cancelled() => Err(ConnectError::Cancelled),
-        }
-        .map_err(|e| (e, ()));
+        };
         let negotiated = match result {
             Ok(n) => n,
-            Err((e, ())) => {
+            Err(e) => {
                 let reason = match &e {
                     ConnectError::Handshake(h) => DisconnectReason::Handshake(h.clone()),
                     ConnectError::Cancelled => DisconnectReason::LocalRequest,

@@ -205,29 +205,3 @@ impl Dialect for Decred {
         l.on_write(peer, bytes, msg, err)
     }
 }
-
-#[async_trait::async_trait]
-impl DecredListener for crate::EventForwarder<Message> {
-    async fn on_read(&self, peer: &Peer<Decred>, _bytes: usize, msg: Option<&Message>, err: Option<&DecodeError>) {
-        let (id, addr) = (peer.id(), peer.addr());
-        match (msg, err) {
-            (Some(m), _) => {
-                self.forward(crate::Event::Message {
-                    peer: id,
-                    addr,
-                    message: m.clone(),
-                })
-                .await
-            }
-            (None, Some(e)) => {
-                self.forward(crate::Event::ReadError {
-                    peer: id,
-                    addr,
-                    error: e.clone(),
-                })
-                .await
-            }
-            (None, None) => {}
-        }
-    }
-}

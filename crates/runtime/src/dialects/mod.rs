@@ -40,6 +40,19 @@ macro_rules! listener_trait {
             $( $(#[$pdoc])* async fn $pmethod(&self, _peer: &$crate::Peer<$dialect>, _msg: &$pty) {} )*
             $( $(#[$edoc])* async fn $emethod(&self, _peer: &$crate::Peer<$dialect>) {} )*
         }
+
+        #[async_trait::async_trait]
+        impl $name for $crate::EventForwarder<$msg> {
+            async fn on_read(
+                &self,
+                peer: &$crate::Peer<$dialect>,
+                _bytes: usize,
+                msg: Option<&$msg>,
+                err: Option<&coinpeer_wire::DecodeError>,
+            ) {
+                self.forward_read(peer.id(), peer.addr(), msg, err).await
+            }
+        }
     };
 }
 

@@ -3,7 +3,7 @@
 use super::Transaction;
 use crate::encode::{Decode, Encode, Reader, Sink};
 use crate::error::DecodeError;
-use crate::hash::{merkle_root, sha256d, Hash256};
+use crate::hash::{merkle_root, sha256d, Hash256, Sha256dWriter};
 use crate::varint;
 
 /// Smallest transaction the decoder accepts: version, empty input and output lists, lock time.
@@ -32,9 +32,9 @@ impl BlockHeader {
 
     /// The block hash: double SHA-256 of the 80 header bytes.
     pub fn hash(&self) -> Hash256 {
-        let mut b = Vec::with_capacity(Self::LEN);
-        self.encode(&mut b);
-        sha256d(&b)
+        let mut h = Sha256dWriter::new();
+        self.encode(&mut h);
+        h.finish()
     }
 }
 

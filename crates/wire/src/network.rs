@@ -86,6 +86,10 @@ builtin! {
     LITECOIN = "litecoin", 0xdbb6_c0fb, Bitcoin, 9333;
     /// Litecoin regtest, which shares Bitcoin regtest's magic.
     LITECOIN_REGTEST = "litecoin-regtest", 0xdab5_bffa, Bitcoin, 19444;
+    /// Bitcoin SV mainnet.
+    BSV = "bsv", 0xe8f3_e1e3, Bitcoin, 8333;
+    /// Bitcoin SV regtest, whose magic is Bitcoin regtest's byte-reversed.
+    BSV_REGTEST = "bsv-regtest", 0xfabf_b5da, Bitcoin, 18444;
     /// Decred mainnet.
     DECRED = "decred", 0xd9b4_00f9, Decred, 9108;
     /// Decred's third test network.
@@ -156,6 +160,8 @@ mod tests {
     fn magics_are_sent_little_endian() {
         assert_eq!(Network::BITCOIN.magic().to_le_bytes(), [0xf9, 0xbe, 0xb4, 0xd9]);
         assert_eq!(Network::BITCOIN_REGTEST.magic().to_le_bytes(), [0xfa, 0xbf, 0xb5, 0xda]);
+        assert_eq!(Network::BSV.magic().to_le_bytes(), [0xe3, 0xe1, 0xf3, 0xe8]);
+        assert_eq!(Network::BSV_REGTEST.magic().to_le_bytes(), [0xda, 0xb5, 0xbf, 0xfa]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Peer configuration with sane defaults and a builder.
 
+use crate::inventory::TrickleInterval;
+use crate::stall::StallConfig;
 use crate::Dialect;
 use coinpeer_cache::NonceCache;
 use coinpeer_handshake::{HandshakeConfig, UserAgent, VersionHook};
@@ -40,6 +42,10 @@ pub struct PeerConfig<D: Dialect> {
     pub ping_interval: Option<Duration>,
     /// Bytes that may wait for the writer before the peer counts as a slow reader and is disconnected.
     pub max_queued_bytes: u64,
+    /// How often queued inventory is announced.
+    pub trickle_interval: TrickleInterval,
+    /// Stall detection; `None` turns it off.
+    pub stall: Option<StallConfig>,
     /// Nonces of our version messages, shared by every peer of the process (self-connection detection).
     pub nonces: NonceCache,
     /// Listeners, called in order on the read path.
@@ -58,6 +64,8 @@ impl<D: Dialect> PeerConfig<D> {
                 idle_timeout: DEFAULT_IDLE_TIMEOUT,
                 ping_interval: Some(DEFAULT_PING_INTERVAL),
                 max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+                trickle_interval: TrickleInterval::default(),
+                stall: Some(StallConfig::default()),
                 nonces: NonceCache::default(),
                 listeners: Vec::new(),
             },
@@ -75,6 +83,8 @@ impl<D: Dialect> Clone for PeerConfig<D> {
             idle_timeout: self.idle_timeout,
             ping_interval: self.ping_interval,
             max_queued_bytes: self.max_queued_bytes,
+            trickle_interval: self.trickle_interval,
+            stall: self.stall,
             nonces: self.nonces.clone(),
             listeners: self.listeners.clone(),
         }
@@ -89,6 +99,8 @@ impl<D: Dialect> fmt::Debug for PeerConfig<D> {
             .field("idle_timeout", &self.idle_timeout)
             .field("ping_interval", &self.ping_interval)
             .field("max_queued_bytes", &self.max_queued_bytes)
+            .field("trickle_interval", &self.trickle_interval)
+            .field("stall", &self.stall)
             .field("listeners", &self.listeners.len())
             .finish_non_exhaustive()
     }
@@ -190,6 +202,16 @@ impl<D: Dialect> PeerConfigBuilder<D> {
     /// The cap on bytes queued for writing (default 40 MiB).
     pub fn max_queued_bytes(mut self, bytes: u64) -> Self {
         self.config.max_queued_bytes = bytes;
+        self
+    }
+    /// How often queued inventory is announced (default random in [100, 500) ms).
+    pub fn trickle_interval(mut self, interval: TrickleInterval) -> Self {
+        self.config.trickle_interval = interval;
+        self
+    }
+    /// Stall detection settings (default [`StallConfig::default`]); `None` turns it off.
+    pub fn stall_detection(mut self, stall: Option<StallConfig>) -> Self {
+        self.config.stall = stall;
         self
     }
     /// The shared nonce cache (default: a fresh one; share one across the peers of a process).

@@ -63,6 +63,8 @@ pub enum ProtocolViolation {
     Malformed(DecodeError),
     /// A message allowed once (version, verack, a feature announcement) came again or too late.
     Duplicate(Command),
+    /// A request for a service we do not advertise (Bitcoin: BIP37 filters or `mempool` without bloom).
+    ServiceNotOffered(Command),
 }
 
 impl fmt::Display for ProtocolViolation {
@@ -70,6 +72,7 @@ impl fmt::Display for ProtocolViolation {
         match self {
             ProtocolViolation::Malformed(e) => write!(f, "malformed message: {e}"),
             ProtocolViolation::Duplicate(c) => write!(f, "duplicate or late {c}"),
+            ProtocolViolation::ServiceNotOffered(c) => write!(f, "{c} needs a service we do not advertise"),
         }
     }
 }

@@ -17,8 +17,12 @@ mod dialect;
 mod dialects;
 mod error;
 mod events;
+mod inventory;
 mod peer;
+mod push;
 mod queue;
+mod rng;
+mod stall;
 mod stats;
 
 pub use config::{
@@ -30,8 +34,11 @@ pub use dialects::bitcoin::{Bitcoin, BitcoinListener};
 pub use dialects::decred::{Decred, DecredListener};
 pub use error::{ConnectError, DisconnectReason, ProtocolViolation};
 pub use events::{event_channel, Event, EventForwarder, EventReceiver};
+pub use inventory::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use peer::Peer;
+pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
 pub use queue::{Outcome, SendHandle};
+pub use stall::{Awaited, Expect, StallConfig};
 pub use stats::{CommandStats, StatsSnapshot};
 
 pub use async_trait::async_trait;

@@ -3,17 +3,21 @@
 use crate::catch_unwind::CatchUnwind;
 use crate::dialect::{Control, Dialect};
 use crate::error::{ConnectError, DisconnectReason, ProtocolViolation};
+use crate::inventory::InventoryRelay;
+use crate::push::LastRequests;
 use crate::queue::{self, Outcome, Queued, SendHandle};
+use crate::rng::{random_u64, SmallRng};
+use crate::stall::StallTracker;
 use crate::stats::{Counters, StatsSnapshot};
 use crate::PeerConfig;
 use bytes::{Bytes, BytesMut};
+use coinpeer_cache::{DEFAULT_INVENTORY_CAPACITY, DEFAULT_INVENTORY_TTL};
 use coinpeer_handshake::{
     Direction, Features, Handshake, HandshakeError, HandshakeMessage, LocalInputs, MessageKind, Negotiated,
 };
 use coinpeer_wire::bitcoin::RejectCode;
-use coinpeer_wire::messages::{NetAddress, ServiceFlags, VersionMessage};
-use coinpeer_wire::{encode_frame, DecodeError, EncodeOptions, Frame, FrameDecoder, Hash256, WireMessage};
-use std::hash::{BuildHasher, Hasher};
+use coinpeer_wire::messages::{Inventory, NetAddress, ServiceFlags, VersionMessage};
+use coinpeer_wire::{encode_frame, Command, DecodeError, EncodeOptions, Frame, FrameDecoder, Hash256, WireMessage};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -32,14 +36,6 @@ const REJECT_WAIT: Duration = Duration::from_secs(5);
 /// A write gets 20 s plus 1 s per full 256 KiB before the remote counts as a slow reader (dcrd's rule).
 pub(crate) fn write_deadline(frame_len: usize) -> Duration {
     Duration::from_secs(20 + (frame_len / (256 * 1024)) as u64)
-}
-
-/// A random nonce from the standard library's OS-seeded SipHash keys: unpredictable to the remote, which is
-/// all ping and version nonces need, without a dependency on a random-number crate.
-pub(crate) fn random_nonce() -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(NEXT_ID.load(Ordering::Relaxed));
-    h.finish()
 }
 
 fn unix_now() -> i64 {
@@ -68,6 +64,12 @@ struct Shared<D: Dialect> {
     session: OnceLock<Session>,
     counters: Mutex<Counters>,
     last_announced_block: Mutex<Option<Hash256>>,
+    /// What the remote knows, and what waits for the next trickle.
+    inventory: Mutex<InventoryRelay>,
+    /// Deadlines of our requests; `None` when stall detection is off.
+    stall: Option<Mutex<StallTracker>>,
+    /// The previous `getblocks`/`getheaders`, to drop repeats.
+    last_requests: Mutex<LastRequests>,
     queue: mpsc::UnboundedSender<Queued<D::Message>>,
     /// Bytes encoded and not yet written; over the configured cap the remote counts as a slow reader.
     queued_bytes: AtomicU64,
@@ -177,6 +179,7 @@ impl<D: Dialect> Peer<D> {
         let span = tracing::info_span!("peer", id, %addr, dir = ?direction);
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let frames = FrameDecoder::new(config.network.clone(), D::Message::MAX_VERSION);
+        let stall = config.stall.map(|c| Mutex::new(StallTracker::new(c)));
         let peer = Peer {
             shared: Arc::new(Shared {
                 id,
@@ -188,6 +191,9 @@ impl<D: Dialect> Peer<D> {
                 session: OnceLock::new(),
                 counters: Mutex::new(Counters::new()),
                 last_announced_block: Mutex::new(None),
+                inventory: Mutex::new(InventoryRelay::new(DEFAULT_INVENTORY_CAPACITY, DEFAULT_INVENTORY_TTL)),
+                stall,
+                last_requests: Mutex::new(LastRequests::default()),
                 queue: queue_tx,
                 queued_bytes: AtomicU64::new(0),
                 closing: cancel.child_token(),
@@ -245,7 +251,7 @@ impl<D: Dialect> Peer<D> {
             None => NetAddress::from_socket_addr(self.shared.addr, ServiceFlags::NONE),
         };
         let inputs = LocalInputs {
-            nonce: random_nonce(),
+            nonce: random_u64(),
             unix_time: unix_now(),
             start_height,
             now: std::time::Instant::now(),
@@ -357,7 +363,7 @@ impl<D: Dialect> Peer<D> {
         }
     }
 
-    /// Spawns the reader, writer and pinger, and a supervisor that marks the peer finished once all three
+    /// Spawns the reader, the writer and the timers (pings, trickles, stall checks), and a supervisor that marks the peer finished once all three
     /// have ended and the stream halves are dropped.
     fn run<S>(
         &self,
@@ -387,11 +393,11 @@ impl<D: Dialect> Peer<D> {
             }
             .instrument(span.clone())
         });
-        let pinger = tokio::spawn({
+        let timers = tokio::spawn({
             let peer = self.clone();
             async move {
                 let _guard = TaskGuard(peer.shared.clone());
-                peer.ping_loop().await;
+                peer.timer_loop().await;
             }
             .instrument(span.clone())
         });
@@ -399,7 +405,7 @@ impl<D: Dialect> Peer<D> {
         tokio::spawn(
             async move {
                 let guard = TaskGuard(peer.shared.clone());
-                for task in [reader, writer, pinger] {
+                for task in [reader, writer, timers] {
                     if let Err(e) = task.await {
                         error!("peer task failed: {e}");
                         peer.close(DisconnectReason::ListenerPanic(e.to_string()));
@@ -480,10 +486,14 @@ impl<D: Dialect> Peer<D> {
                     Counters::record(&mut c.received, frame.header.command.as_str(), frame.wire_len());
                 }
                 trace!(bytes = %hexdump(&frame.payload), "raw in {}", frame.header.command);
-                for l in &self.shared.config.listeners {
-                    self.guarded(D::on_read(l, self, frame.wire_len(), Some(&msg), None))
-                        .await?;
-                }
+                self.timed(async {
+                    for l in &self.shared.config.listeners {
+                        self.guarded(D::on_read(l, self, frame.wire_len(), Some(&msg), None))
+                            .await?;
+                    }
+                    Ok(())
+                })
+                .await?;
                 self.handle_message(msg, &frame.payload).await
             }
             Err(e) => Err(self.protocol_error(e).await),
@@ -492,6 +502,7 @@ impl<D: Dialect> Peer<D> {
 
     async fn handle_message(&self, msg: D::Message, raw: &Bytes) -> Result<(), DisconnectReason> {
         debug!("received {}", msg.summary());
+        self.note_answers(&msg);
         match D::control(&msg) {
             Control::Ping(nonce) => {
                 // Answered before the listeners run, so a slow listener cannot delay it.
@@ -507,6 +518,15 @@ impl<D: Dialect> Peer<D> {
                 }
             }
             Control::SendHeaders => self.lock().wants_headers = true,
+            Control::FeeFilter(rate) => self.lock().fee_filter = Some(rate),
+            Control::NeedsService(needed) => {
+                if !self.shared.config.handshake.services.contains(needed) {
+                    debug!("{} asks for services we do not advertise: disconnecting", msg.command());
+                    return Err(DisconnectReason::Protocol(ProtocolViolation::ServiceNotOffered(
+                        msg.command(),
+                    )));
+                }
+            }
             Control::HandshakeOnly => {
                 let command = msg.command();
                 if let Some(reject) = D::Message::reject(
@@ -521,7 +541,38 @@ impl<D: Dialect> Peer<D> {
             }
             Control::Other => {}
         }
-        self.notify_listeners(&msg, raw).await
+        self.timed(self.notify_listeners(&msg, raw)).await
+    }
+
+    /// Records what a received message tells us before any listener runs: the inventory it announces is
+    /// known to the remote, and the requests it answers are no longer awaited.
+    fn note_answers(&self, msg: &D::Message) {
+        let announced = D::announced(msg);
+        if !announced.is_empty() {
+            let now = std_now();
+            let mut inventory = relock(&self.shared.inventory);
+            for inv in announced {
+                inventory.add_known(inv, now);
+            }
+        }
+        if let Some(stall) = &self.shared.stall {
+            let mut stall = relock(stall);
+            // Hashing a transaction to match it costs time; skip it when nothing is awaited.
+            if !stall.is_empty() {
+                D::answers(msg, &mut |a| stall.answered(a));
+            }
+        }
+    }
+
+    /// Runs listener code, counting its time so that stall deadlines are extended by it.
+    async fn timed<T>(&self, listeners: impl std::future::Future<Output = T>) -> T {
+        let Some(stall) = &self.shared.stall else {
+            return listeners.await;
+        };
+        relock(stall).listener_started(tokio::time::Instant::now());
+        let result = listeners.await;
+        relock(stall).listener_finished(tokio::time::Instant::now());
+        result
     }
 
     /// Hands `msg` to every listener in order.
@@ -580,6 +631,12 @@ impl<D: Dialect> Peer<D> {
                 let mut c = self.lock();
                 c.last_ping_nonce = Some(nonce);
                 c.last_ping_sent = Some((SystemTime::now(), tokio::time::Instant::now()));
+            }
+            if let Some(stall) = &self.shared.stall {
+                // The deadlines start as the request leaves, not while it waits in the queue.
+                let now = tokio::time::Instant::now();
+                let mut stall = relock(stall);
+                D::requests(&q.msg, &mut |e| stall.expect(e, now));
             }
             let len = q.frame.len();
             trace!(bytes = %hexdump(&q.frame), "raw out {}", q.command);
@@ -647,25 +704,60 @@ impl<D: Dialect> Peer<D> {
         let _ = tokio::time::timeout(Duration::from_secs(1), wr.shutdown()).await;
     }
 
-    async fn ping_loop(&self) {
-        let Some(interval) = self.shared.config.ping_interval else {
-            return self.shared.closing.cancelled().await;
-        };
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    /// Pings, inventory trickles and stall checks, each on its own schedule.
+    async fn timer_loop(&self) {
+        use tokio::time::Instant;
+        let config = &self.shared.config;
+        let mut rng = SmallRng::new();
+        let now = Instant::now();
+        let mut next_ping = config.ping_interval.map(|i| now + i);
+        let mut next_trickle = now + config.trickle_interval.next(&mut rng);
+        let stall_tick = self.shared.stall.as_ref().map(|s| relock(s).tick());
+        let mut next_stall = stall_tick.map(|t| now + t);
         loop {
             tokio::select! {
                 _ = self.shared.closing.cancelled() => return,
-                _ = ticks.tick() => {
+                _ = sleep_until(next_ping) => {
                     drop(self.push_ping());
+                    next_ping = config.ping_interval.map(|i| Instant::now() + i);
+                }
+                _ = tokio::time::sleep_until(next_trickle) => {
+                    self.trickle();
+                    next_trickle = Instant::now() + config.trickle_interval.next(&mut rng);
+                }
+                _ = sleep_until(next_stall) => {
+                    let overdue = self.shared.stall.as_ref().and_then(|s| relock(s).overdue(Instant::now()));
+                    if let Some(reply) = overdue {
+                        debug!("no {reply} in time: disconnecting");
+                        self.close(DisconnectReason::Stall { command: Command::from_static(reply) });
+                        return;
+                    }
+                    next_stall = stall_tick.map(|t| Instant::now() + t);
                 }
             }
         }
     }
 
+    /// Announces the queued inventory the remote does not know yet.
+    fn trickle(&self) {
+        let batches = {
+            let mut inventory = relock(&self.shared.inventory);
+            if inventory.pending() == 0 {
+                return;
+            }
+            inventory.take_batches(std_now())
+        };
+        for items in batches {
+            drop(self.queue_message(D::inv(items)));
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Counters> {
-        // Nothing that can panic runs under this lock, so a poisoned lock still holds consistent counters.
-        self.shared.counters.lock().unwrap_or_else(|p| p.into_inner())
+        relock(&self.shared.counters)
+    }
+
+    pub(crate) fn last_requests(&self) -> MutexGuard<'_, LastRequests> {
+        relock(&self.shared.last_requests)
     }
 
     fn session(&self) -> Option<&Session> {
@@ -748,7 +840,42 @@ impl<D: Dialect> Peer<D> {
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
     pub fn push_ping(&self) -> SendHandle {
-        self.queue_message(D::ping(random_nonce()))
+        self.queue_message(D::ping(random_u64()))
+    }
+
+    /// Queues `inv` for the next trickled announcement, unless the remote already knows it. Returns whether
+    /// it was queued. Items leave in batches of at most [`MAX_INV_PER_TRICKLE`](crate::MAX_INV_PER_TRICKLE)
+    /// at the configured [`TrickleInterval`](crate::TrickleInterval); an item that becomes known before then
+    /// (the remote announced it to us) is skipped.
+    pub fn queue_inventory(&self, inv: Inventory) -> bool {
+        if !self.is_connected() {
+            return false;
+        }
+        relock(&self.shared.inventory).queue(inv, std_now())
+    }
+
+    /// Announces `inv` at once in its own `inv`, unless the remote already knows it (then `None`).
+    pub fn queue_inventory_immediate(&self, inv: Inventory) -> Option<SendHandle> {
+        {
+            let now = std_now();
+            let mut inventory = relock(&self.shared.inventory);
+            if inventory.is_known(&inv, now) {
+                return None;
+            }
+            inventory.add_known(&inv, now);
+        }
+        Some(self.queue_message(D::inv(vec![inv])))
+    }
+
+    /// Records that the remote knows `inv` (e.g. it sent us the transaction), so it is not announced to it.
+    pub fn add_known_inventory(&self, inv: &Inventory) {
+        relock(&self.shared.inventory).add_known(inv, std_now());
+    }
+
+    /// Whether the remote knows `inv`: it announced it, we announced it, or it was added as known, within
+    /// the last 15 minutes and the last 1000 items.
+    pub fn is_known_inventory(&self, inv: &Inventory) -> bool {
+        relock(&self.shared.inventory).is_known(inv, std_now())
     }
 
     /// Starts disconnecting (idempotent): tasks stop, queued messages are reported dropped, the stream closes.
@@ -852,6 +979,16 @@ impl<D: Dialect> Peer<D> {
         self.lock().wants_headers
     }
 
+    /// The remote's minimum fee rate (per 1000 bytes) for transactions we announce, from its `feefilter`.
+    pub fn fee_filter(&self) -> Option<i64> {
+        self.lock().fee_filter
+    }
+
+    /// Our requests still awaiting an answer (0 when stall detection is off).
+    pub fn pending_requests(&self) -> usize {
+        self.shared.stall.as_ref().map_or(0, |s| relock(s).len())
+    }
+
     /// The remote's height at the handshake.
     pub fn starting_height(&self) -> i32 {
         self.session().map_or(0, |s| s.remote.start_height)
@@ -896,6 +1033,8 @@ impl<D: Dialect> Peer<D> {
     /// A consistent snapshot of the statistics.
     pub fn stats(&self) -> StatsSnapshot {
         let session = self.session();
+        let pending_requests = self.pending_requests();
+        let pending_inventory = relock(&self.shared.inventory).pending();
         let c = self.lock();
         StatsSnapshot {
             id: self.shared.id,
@@ -918,9 +1057,31 @@ impl<D: Dialect> Peer<D> {
             last_ping_latency: c.last_ping_latency,
             features: session.map(|s| s.features).unwrap_or_default(),
             wants_headers: c.wants_headers,
+            fee_filter: c.fee_filter,
+            pending_requests,
+            pending_inventory,
             sent: c.sent.clone(),
             received: c.received.clone(),
         }
+    }
+}
+
+/// Locks `m`. Nothing that can panic runs under the peer's locks, so a poisoned lock still holds consistent
+/// state.
+fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Now, on the clock tokio controls (so that paused test time moves the known-inventory expiry too).
+fn std_now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 

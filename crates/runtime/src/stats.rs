@@ -58,6 +58,12 @@ pub struct StatsSnapshot {
     pub features: Features,
     /// Whether the remote asked for headers announcements (`sendheaders`).
     pub wants_headers: bool,
+    /// The remote's minimum fee rate for transactions we announce (`feefilter`), if it sent one.
+    pub fee_filter: Option<i64>,
+    /// Our requests still awaiting an answer (stall detection).
+    pub pending_requests: usize,
+    /// Inventory items waiting for the next trickle.
+    pub pending_inventory: usize,
     /// Per-command counters of messages written.
     pub sent: BTreeMap<String, CommandStats>,
     /// Per-command counters of messages read.
@@ -76,6 +82,7 @@ pub(crate) struct Counters {
     pub(crate) last_ping_sent: Option<(SystemTime, tokio::time::Instant)>,
     pub(crate) last_ping_latency: Option<Duration>,
     pub(crate) wants_headers: bool,
+    pub(crate) fee_filter: Option<i64>,
     pub(crate) sent: BTreeMap<String, CommandStats>,
     pub(crate) received: BTreeMap<String, CommandStats>,
 }
@@ -92,6 +99,7 @@ impl Counters {
             last_ping_sent: None,
             last_ping_latency: None,
             wants_headers: false,
+            fee_filter: None,
             sent: BTreeMap::new(),
             received: BTreeMap::new(),
         }

@@ -1,10 +1,12 @@
 //! The Decred dialect for the runtime.
 
 use crate::dialect::{BoxFuture, Control, Dialect};
+use crate::stall::{Awaited, Expect};
 use crate::Peer;
 use bytes::Bytes;
+use coinpeer_handshake::Features;
 use coinpeer_wire::decred::{self as dcr, Message};
-use coinpeer_wire::messages::{BlockLocator, Inventory, TimedNetAddress, VersionMessage};
+use coinpeer_wire::messages::{BlockLocator, InvType, Inventory, TimedNetAddress, VersionMessage};
 use coinpeer_wire::{DecodeError, Hash256};
 
 /// The Decred dialect.
@@ -108,6 +110,7 @@ listener_trait! {
 impl Dialect for Decred {
     type Message = Message;
     type Listener = dyn DecredListener;
+    type AddrV2Entry = dcr::AddrV2Entry;
 
     fn ping(nonce: u64) -> Message {
         Message::Ping(nonce)
@@ -115,11 +118,87 @@ impl Dialect for Decred {
     fn pong(nonce: u64) -> Message {
         Message::Pong(nonce)
     }
+    fn inv(items: Vec<Inventory>) -> Message {
+        Message::Inv(items)
+    }
+    fn get_headers(locator: BlockLocator) -> Message {
+        Message::GetHeaders(locator)
+    }
+    fn get_blocks(locator: BlockLocator) -> Message {
+        Message::GetBlocks(locator)
+    }
+    fn addr(addrs: Vec<TimedNetAddress>) -> Message {
+        Message::Addr(addrs)
+    }
+    fn addr_v2(entries: Vec<dcr::AddrV2Entry>) -> Message {
+        Message::AddrV2(entries)
+    }
+    fn to_addr_v2(a: &TimedNetAddress) -> dcr::AddrV2Entry {
+        dcr::AddrV2Entry {
+            time: u64::from(a.time),
+            services: a.addr.services,
+            addr: match a.addr.ip.to_ipv4_mapped() {
+                Some(v4) => dcr::AddrV2::Ipv4(v4),
+                None => dcr::AddrV2::Ipv6(a.addr.ip),
+            },
+            port: a.addr.port,
+        }
+    }
+    fn addr_v2_in_force(_features: &Features, version: u32) -> bool {
+        // Decred has no announcement: from version 12 on, `addr` is gone and `addrv2` replaces it.
+        version >= dcr::version::ADDRV2
+    }
+    fn announced(msg: &Message) -> &[Inventory] {
+        match msg {
+            Message::Inv(items) => items,
+            _ => &[],
+        }
+    }
+    fn requests(msg: &Message, out: &mut dyn FnMut(Expect)) {
+        match msg {
+            Message::GetData(items) => {
+                for inv in items {
+                    let reply = match inv.kind {
+                        InvType::TX => "tx",
+                        InvType::BLOCK => "block",
+                        InvType::MIX => "mix",
+                        // dcrd answers a filtered-block request only with `notfound`.
+                        InvType::FILTERED_BLOCK => "notfound",
+                        _ => continue,
+                    };
+                    out(Expect::Item { hash: inv.hash, reply });
+                }
+            }
+            Message::GetInitState(_) => out(Expect::Reply("initstate")),
+            Message::GetHeaders(_) => out(Expect::Headers),
+            _ => {}
+        }
+    }
+    fn answers(msg: &Message, out: &mut dyn FnMut(Awaited)) {
+        let item = match msg {
+            Message::Block(b) => b.header.hash(),
+            Message::Tx(tx) => tx.txid(),
+            Message::MixPairReq(m) => m.hash(),
+            Message::MixKeyExchange(m) => m.hash(),
+            Message::MixCiphertexts(m) => m.hash(),
+            Message::MixSlotReserve(m) => m.hash(),
+            Message::MixFactoredPoly(m) => m.hash(),
+            Message::MixDCNet(m) => m.hash(),
+            Message::MixConfirm(m) => m.hash(),
+            Message::MixSecrets(m) => m.hash(),
+            Message::NotFound(items) => return items.iter().for_each(|inv| out(Awaited::Item(inv.hash))),
+            Message::InitState(_) => return out(Awaited::Reply("initstate")),
+            Message::Headers(_) => return out(Awaited::Reply("headers")),
+            _ => return,
+        };
+        out(Awaited::Item(item));
+    }
     fn control(msg: &Message) -> Control {
         match msg {
             Message::Ping(n) => Control::Ping(*n),
             Message::Pong(n) => Control::Pong(*n),
             Message::SendHeaders => Control::SendHeaders,
+            Message::FeeFilter(rate) => Control::FeeFilter(*rate),
             Message::Version(_) | Message::Verack => Control::HandshakeOnly,
             _ => Control::Other,
         }

@@ -9,6 +9,16 @@
 //!
 //! Every queued message reports its [`Outcome`] exactly once. Listeners ([`BitcoinListener`]) run in order
 //! on the read path; a panicking listener disconnects only its own peer.
+//!
+//! What makes a peer a good citizen and hard to exhaust:
+//! - inventory is trickled ([`Peer::queue_inventory`]) in batches of at most 1000 at a random
+//!   [`TrickleInterval`], skipping what the remote already knows;
+//! - every item we request has a deadline ([`StallConfig`]), extended by exactly the time our listeners
+//!   kept the reader busy; a remote that does not answer is disconnected with [`DisconnectReason::Stall`];
+//! - a remote that stops reading is disconnected with [`DisconnectReason::SlowReader`] once a write outlives
+//!   its deadline or the queue reaches its byte cap, so memory stays bounded;
+//! - push helpers build common messages within the protocol's limits ([`Peer::push_addr`],
+//!   [`Peer::push_get_headers`], [`Peer::push_reject`]).
 #![warn(missing_docs, unreachable_pub)]
 
 mod catch_unwind;

@@ -4,15 +4,13 @@
 
 mod support;
 
-use coinpeer_handshake::{HandshakeError, HandshakeMessage, MessageKind};
-use coinpeer_runtime::{
-    Bitcoin, CancellationToken, ConnectError, Decred, Dialect, DisconnectReason, Outcome, Peer, PeerConfig,
-};
+use coinpeer_handshake::HandshakeError;
+use coinpeer_runtime::{Bitcoin, CancellationToken, ConnectError, Decred, DisconnectReason, Outcome, Peer};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
 use std::time::Duration;
-use support::{addr, quiet, RawRemote};
+use support::{addr, quiet, raw_peer, settle, RawRemote};
 use tokio::time::Instant;
 
 const MS: Duration = Duration::from_millis(1);
@@ -26,41 +24,12 @@ fn assert_at(elapsed: Duration, expected: Duration) {
     );
 }
 
-/// Runs the handshake of an outbound peer against a scripted remote speaking `version`: the remote answers our
-/// version with its own and a verack, then reads up to our verack. Nothing else is read or sent.
-async fn raw_peer<D: Dialect>(config: PeerConfig<D>, version: u32, buffer: usize) -> (Peer<D>, RawRemote) {
-    let (ours, theirs) = tokio::io::duplex(buffer);
-    let mut remote = RawRemote::new(theirs, config.network.clone(), version);
-    let script = async {
-        let first: D::Message = remote.recv().await.expect("our version");
-        assert!(matches!(first.kind(), MessageKind::Version(_)), "{first:?}");
-        let answer = D::Message::version(remote.version_message(0x5eed_5eed));
-        remote.send(&answer).await;
-        remote.send(&D::Message::verack()).await;
-        loop {
-            let m: D::Message = remote.recv().await.expect("our verack");
-            if matches!(m.kind(), MessageKind::Verack) {
-                break;
-            }
-        }
-    };
-    let (peer, ()) = tokio::join!(Peer::outbound(config, ours, addr(9), CancellationToken::new()), script);
-    (peer.expect("handshake"), remote)
-}
-
 async fn bitcoin_peer(config: coinpeer_runtime::PeerConfigBuilder<Bitcoin>) -> (Peer<Bitcoin>, RawRemote) {
     raw_peer(config.build(), 70_016, 1 << 20).await
 }
 
 fn regtest() -> coinpeer_runtime::PeerConfigBuilder<Bitcoin> {
     quiet(Network::BITCOIN_REGTEST)
-}
-
-/// Lets the peer's tasks handle what was sent to them, without moving the clock.
-async fn settle() {
-    for _ in 0..100 {
-        tokio::task::yield_now().await;
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use bytes::BytesMut;
+use coinpeer_handshake::{HandshakeMessage, MessageKind};
 use coinpeer_runtime::{CancellationToken, Dialect, Peer, PeerConfig};
 use coinpeer_wire::messages::{NetAddress, ServiceFlags, VersionMessage};
 use coinpeer_wire::{encode_frame, EncodeOptions, FrameDecoder, Network, WireMessage};
@@ -82,5 +83,34 @@ impl RawRemote {
             start_height: 7,
             relay: true,
         }
+    }
+}
+
+/// Runs the handshake of an outbound peer against a scripted remote speaking `version`: the remote answers our
+/// version with its own and a verack, then reads up to our verack. Nothing else is read or sent.
+pub async fn raw_peer<D: Dialect>(config: PeerConfig<D>, version: u32, buffer: usize) -> (Peer<D>, RawRemote) {
+    let (ours, theirs) = tokio::io::duplex(buffer);
+    let mut remote = RawRemote::new(theirs, config.network.clone(), version);
+    let script = async {
+        let first: D::Message = remote.recv().await.expect("our version");
+        assert!(matches!(first.kind(), MessageKind::Version(_)), "{first:?}");
+        let answer = D::Message::version(remote.version_message(0x5eed_5eed));
+        remote.send(&answer).await;
+        remote.send(&D::Message::verack()).await;
+        loop {
+            let m: D::Message = remote.recv().await.expect("our verack");
+            if matches!(m.kind(), MessageKind::Verack) {
+                break;
+            }
+        }
+    };
+    let (peer, ()) = tokio::join!(Peer::outbound(config, ours, addr(9), CancellationToken::new()), script);
+    (peer.expect("handshake"), remote)
+}
+
+/// Lets the peer's tasks handle what was sent to them, without moving the clock.
+pub async fn settle() {
+    for _ in 0..100 {
+        tokio::task::yield_now().await;
     }
 }

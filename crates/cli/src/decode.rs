@@ -1,6 +1,7 @@
 //! `coinpeer decode`: framed messages or a bare payload in, one line per message out.
 
 use crate::describe::Describe;
+use crate::network::{parse_network, NETWORK_HELP};
 use bytes::Bytes;
 use coinpeer_wire::{Command, Dialect, ErrorKind, FrameDecoder, Network, WireMessage};
 use std::io::{Read, Write};
@@ -9,11 +10,7 @@ use std::process::ExitCode;
 /// Arguments of `coinpeer decode`.
 #[derive(clap::Args)]
 pub(crate) struct DecodeArgs {
-    /// Network whose magic and dialect to expect (bitcoin, bitcoin-testnet3, bitcoin-testnet4,
-    /// bitcoin-signet, bitcoin-regtest, bitcoin-simnet, litecoin, litecoin-regtest, decred,
-    /// decred-testnet3, decred-simnet, decred-regnet), or `custom:MAGIC:DIALECT` (e.g.
-    /// `custom:0xfabfb5da:bitcoin`; MAGIC is the u32 whose little-endian bytes start each message).
-    #[arg(long)]
+    #[arg(long, help = NETWORK_HELP)]
     network: String,
     /// Input is hex text (whitespace ignored) rather than raw bytes.
     #[arg(long)]
@@ -30,24 +27,6 @@ pub(crate) struct DecodeArgs {
     /// Input file, or `-` for standard input.
     #[arg(default_value = "-")]
     file: String,
-}
-
-pub(crate) fn parse_network(name: &str) -> Result<Network, String> {
-    if let Some(n) = Network::from_name(name) {
-        return Ok(n);
-    }
-    if let Some(rest) = name.strip_prefix("custom:") {
-        let (magic, dialect) = rest.split_once(':').ok_or("custom network: custom:MAGIC:DIALECT")?;
-        let magic = u32::from_str_radix(magic.trim_start_matches("0x"), 16).map_err(|e| format!("magic: {e}"))?;
-        let dialect = match dialect {
-            "bitcoin" => Dialect::Bitcoin,
-            "decred" => Dialect::Decred,
-            other => return Err(format!("unknown dialect {other:?}: bitcoin or decred")),
-        };
-        return Ok(Network::custom(name, magic, dialect, 0));
-    }
-    let known: Vec<&str> = Network::BUILTIN.iter().map(|n| n.name()).collect();
-    Err(format!("unknown network {name:?}; known: {}", known.join(", ")))
 }
 
 fn read_input(args: &DecodeArgs) -> Result<Vec<u8>, String> {

@@ -48,6 +48,7 @@ pub use inventory::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use peer::Peer;
 pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
 pub use queue::{Outcome, SendHandle};
+pub use rng::random_u64 as random_nonce;
 pub use stall::{Awaited, Expect, StallConfig};
 pub use stats::{CommandStats, StatsSnapshot};
 

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Mixed into every seed so that two calls in the same instant still differ.
 static CALLS: AtomicU64 = AtomicU64::new(0);
 
-/// A random 64-bit value (ping and version nonces, seeds).
-pub(crate) fn random_u64() -> u64 {
+/// A random 64-bit value, unpredictable to a remote: for ping and version nonces and seeds. Not for keys.
+pub fn random_u64() -> u64 {
     let mut h = RandomState::new().build_hasher();
     h.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
     h.finish()

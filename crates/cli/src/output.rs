@@ -157,6 +157,8 @@ pub(crate) struct StatusLine {
     dirty: bool,
     /// When [`tick`](Self::tick) last showed something.
     last: Option<std::time::Instant>,
+    /// The text last shown, so that a log file does not get the same line twice.
+    shown: String,
 }
 
 impl StatusLine {
@@ -166,6 +168,7 @@ impl StatusLine {
             tty: std::io::stderr().is_terminal(),
             dirty: false,
             last: None,
+            shown: String::new(),
         }
     }
 
@@ -180,6 +183,10 @@ impl StatusLine {
 
     /// Shows `text`.
     pub(crate) fn update(&mut self, text: &str) {
+        if text == self.shown {
+            return;
+        }
+        self.shown = text.to_string();
         let mut err = std::io::stderr().lock();
         // A status line is best effort: a closed stderr must not stop the work it reports on.
         let _ = if self.tty {

@@ -40,7 +40,8 @@ pub struct PeerConfig<D: Dialect> {
     pub idle_timeout: Duration,
     /// Ping this often; `None` never pings.
     pub ping_interval: Option<Duration>,
-    /// Bytes that may wait for the writer before the peer counts as a slow reader and is disconnected.
+    /// Bytes that may wait for the writer before the peer counts as a slow reader and is disconnected. Each
+    /// message counts its wire size plus [`QUEUED_MESSAGE_OVERHEAD`](crate::QUEUED_MESSAGE_OVERHEAD).
     pub max_queued_bytes: u64,
     /// How often queued inventory is announced.
     pub trickle_interval: TrickleInterval,

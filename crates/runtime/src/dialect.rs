@@ -26,6 +26,9 @@ pub enum Control {
     /// A request only a node offering these services answers (Bitcoin: BIP37 filters and `mempool` need
     /// bloom). Sent to a node that does not advertise them, it breaks the protocol.
     NeedsService(ServiceFlags),
+    /// A command the dialect does not know (counted under one name in the statistics, so that a remote
+    /// cannot grow them with made-up commands).
+    Unknown,
     /// A handshake message after the handshake: a protocol violation.
     HandshakeOnly,
     /// Everything else.
@@ -57,8 +60,8 @@ pub trait Dialect: Send + Sync + Sized + 'static {
     fn addr(addrs: Vec<TimedNetAddress>) -> Self::Message;
     /// An `addrv2` of `entries`.
     fn addr_v2(entries: Vec<Self::AddrV2Entry>) -> Self::Message;
-    /// `addr` as an `addrv2` entry.
-    fn to_addr_v2(addr: &TimedNetAddress) -> Self::AddrV2Entry;
+    /// `addr` as an `addrv2` entry; `None` for legacy encodings `addrv2` forbids (OnionCat Tor v2, internal).
+    fn to_addr_v2(addr: &TimedNetAddress) -> Option<Self::AddrV2Entry>;
     /// Whether the remote takes `addrv2` (Bitcoin: it sent `sendaddrv2`; Decred: protocol version 12).
     fn addr_v2_in_force(features: &Features, version: u32) -> bool;
 

@@ -65,6 +65,8 @@ pub enum ProtocolViolation {
     Duplicate(Command),
     /// A request for a service we do not advertise (Bitcoin: BIP37 filters or `mempool` without bloom).
     ServiceNotOffered(Command),
+    /// A value outside what the protocol allows (e.g. a negative `feefilter`).
+    OutOfRange(Command),
 }
 
 impl fmt::Display for ProtocolViolation {
@@ -73,6 +75,7 @@ impl fmt::Display for ProtocolViolation {
             ProtocolViolation::Malformed(e) => write!(f, "malformed message: {e}"),
             ProtocolViolation::Duplicate(c) => write!(f, "duplicate or late {c}"),
             ProtocolViolation::ServiceNotOffered(c) => write!(f, "{c} needs a service we do not advertise"),
+            ProtocolViolation::OutOfRange(c) => write!(f, "{c} carries a value out of range"),
         }
     }
 }

@@ -3,6 +3,7 @@
 use crate::rng::SmallRng;
 use coinpeer_cache::KnownInventory;
 use coinpeer_wire::messages::Inventory;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// At most this many items go in one trickled `inv` (btcd and dcrd).
@@ -93,8 +94,10 @@ impl InventoryRelay {
     pub(crate) fn take_batches(&mut self, now: Instant) -> Vec<Vec<Inventory>> {
         let mut batches = Vec::new();
         let mut batch = Vec::new();
+        // The cache may hold fewer items than are pending, so repeats are also caught here.
+        let mut announced = HashSet::new();
         for inv in std::mem::take(&mut self.pending) {
-            if self.is_known(&inv, now) {
+            if self.is_known(&inv, now) || !announced.insert(Self::key(&inv)) {
                 continue;
             }
             self.add_known(&inv, now);

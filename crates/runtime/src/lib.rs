@@ -22,6 +22,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod catch_unwind;
+mod clock;
 mod config;
 mod dialect;
 mod dialects;
@@ -45,7 +46,7 @@ pub use dialects::decred::{Decred, DecredListener};
 pub use error::{ConnectError, DisconnectReason, ProtocolViolation};
 pub use events::{event_channel, Event, EventForwarder, EventReceiver};
 pub use inventory::{TrickleInterval, MAX_INV_PER_TRICKLE};
-pub use peer::Peer;
+pub use peer::{Peer, QUEUED_MESSAGE_OVERHEAD, UNKNOWN_COMMANDS};
 pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
 pub use queue::{Outcome, SendHandle};
 pub use rng::random_u64 as random_nonce;

@@ -1,6 +1,7 @@
 //! A running peer: the handle callers hold, and the tasks behind it.
 
 use crate::catch_unwind::CatchUnwind;
+use crate::clock::{later, std_now};
 use crate::dialect::{Control, Dialect};
 use crate::error::{ConnectError, DisconnectReason, ProtocolViolation};
 use crate::inventory::InventoryRelay;
@@ -29,6 +30,17 @@ use tracing::{debug, error, trace, warn, Instrument};
 
 /// Ids are process-unique and start at 1, as btcd numbers its peers.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What each queued message counts against [`PeerConfig::max_queued_bytes`] beyond its wire bytes: the
+/// memory its bookkeeping holds (the message kept for the write hooks, the outcome channel, the queue slot).
+/// Without it, a remote that floods 8-byte pings and never reads would queue millions of small pongs.
+pub const QUEUED_MESSAGE_OVERHEAD: u64 = 512;
+
+/// Received messages of unknown commands are counted under this name in [`StatsSnapshot::received`].
+pub const UNKNOWN_COMMANDS: &str = "(unknown)";
+
+/// The most atoms/satoshis that can ever exist (21 million coins in both dialects): no fee rate is higher.
+const MAX_MONEY: i64 = 21_000_000 * 100_000_000;
 
 /// How long a best-effort reject may take before we disconnect anyway.
 const REJECT_WAIT: Duration = Duration::from_secs(5);
@@ -71,8 +83,10 @@ struct Shared<D: Dialect> {
     /// The previous `getblocks`/`getheaders`, to drop repeats.
     last_requests: Mutex<LastRequests>,
     queue: mpsc::UnboundedSender<Queued<D::Message>>,
-    /// Bytes encoded and not yet written; over the configured cap the remote counts as a slow reader.
+    /// Bytes encoded and not yet written.
     queued_bytes: AtomicU64,
+    /// Messages not yet written: each also holds memory beyond its bytes, charged against the cap.
+    queued_messages: AtomicU64,
     /// Fired once, when disconnecting starts; every task watches it.
     closing: CancellationToken,
     reason: Mutex<Option<DisconnectReason>>,
@@ -196,6 +210,7 @@ impl<D: Dialect> Peer<D> {
                 last_requests: Mutex::new(LastRequests::default()),
                 queue: queue_tx,
                 queued_bytes: AtomicU64::new(0),
+                queued_messages: AtomicU64::new(0),
                 closing: cancel.child_token(),
                 reason: Mutex::new(None),
                 finished: watch::Sender::new(false),
@@ -432,16 +447,20 @@ impl<D: Dialect> Peer<D> {
             Some(D::Message::verack()),
         ];
         for msg in announced.into_iter().flatten() {
-            if let Err(reason) = self.notify_listeners(&msg, &Bytes::new()).await {
+            if let Err(reason) = self.timed(self.notify_listeners(&msg, &Bytes::new())).await {
                 return reason;
             }
         }
         for msg in replay {
             // Read before the verack: their bytes were counted then, but the read hooks hear of them now.
-            for l in &self.shared.config.listeners {
-                if let Err(reason) = self.guarded(D::on_read(l, self, 0, Some(&msg), None)).await {
-                    return reason;
+            let hooks = self.timed(async {
+                for l in &self.shared.config.listeners {
+                    self.guarded(D::on_read(l, self, 0, Some(&msg), None)).await?;
                 }
+                Ok(())
+            });
+            if let Err(reason) = hooks.await {
+                return reason;
             }
             if let Err(reason) = self.handle_message(msg, &Bytes::new()).await {
                 return reason;
@@ -483,7 +502,11 @@ impl<D: Dialect> Peer<D> {
                 {
                     let mut c = self.lock();
                     c.last_recv = Some(SystemTime::now());
-                    Counters::record(&mut c.received, frame.header.command.as_str(), frame.wire_len());
+                    let command = match D::control(&msg) {
+                        Control::Unknown => UNKNOWN_COMMANDS,
+                        _ => frame.header.command.as_str(),
+                    };
+                    Counters::record(&mut c.received, command, frame.wire_len());
                 }
                 trace!(bytes = %hexdump(&frame.payload), "raw in {}", frame.header.command);
                 self.timed(async {
@@ -518,7 +541,13 @@ impl<D: Dialect> Peer<D> {
                 }
             }
             Control::SendHeaders => self.lock().wants_headers = true,
-            Control::FeeFilter(rate) => self.lock().fee_filter = Some(rate),
+            Control::FeeFilter(rate) => {
+                if !(0..=MAX_MONEY).contains(&rate) {
+                    debug!("feefilter of {rate}: disconnecting");
+                    return Err(DisconnectReason::Protocol(ProtocolViolation::OutOfRange(msg.command())));
+                }
+                self.lock().fee_filter = Some(rate);
+            }
             Control::NeedsService(needed) => {
                 if !self.shared.config.handshake.services.contains(needed) {
                     debug!("{} asks for services we do not advertise: disconnecting", msg.command());
@@ -539,7 +568,7 @@ impl<D: Dialect> Peer<D> {
                 }
                 return Err(DisconnectReason::Protocol(ProtocolViolation::Duplicate(command)));
             }
-            Control::Other => {}
+            Control::Other | Control::Unknown => {}
         }
         self.timed(self.notify_listeners(&msg, raw)).await
     }
@@ -660,7 +689,7 @@ impl<D: Dialect> Peer<D> {
                     }
                 },
             };
-            self.shared.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
+            self.unqueue(len);
             {
                 let mut c = self.lock();
                 c.bytes_sent += len as u64;
@@ -696,9 +725,7 @@ impl<D: Dialect> Peer<D> {
         // Everything still queued is reported, then the channel is closed so that nothing new can slip in.
         rx.close();
         while let Ok(q) = rx.try_recv() {
-            self.shared
-                .queued_bytes
-                .fetch_sub(q.frame.len() as u64, Ordering::SeqCst);
+            self.unqueue(q.frame.len());
             q.resolve(Outcome::Dropped);
         }
         let _ = tokio::time::timeout(Duration::from_secs(1), wr.shutdown()).await;
@@ -710,20 +737,20 @@ impl<D: Dialect> Peer<D> {
         let config = &self.shared.config;
         let mut rng = SmallRng::new();
         let now = Instant::now();
-        let mut next_ping = config.ping_interval.map(|i| now + i);
-        let mut next_trickle = now + config.trickle_interval.next(&mut rng);
+        let mut next_ping = config.ping_interval.map(|i| later(now, i));
+        let mut next_trickle = later(now, config.trickle_interval.next(&mut rng));
         let stall_tick = self.shared.stall.as_ref().map(|s| relock(s).tick());
-        let mut next_stall = stall_tick.map(|t| now + t);
+        let mut next_stall = stall_tick.map(|t| later(now, t));
         loop {
             tokio::select! {
                 _ = self.shared.closing.cancelled() => return,
                 _ = sleep_until(next_ping) => {
                     drop(self.push_ping());
-                    next_ping = config.ping_interval.map(|i| Instant::now() + i);
+                    next_ping = config.ping_interval.map(|i| later(Instant::now(), i));
                 }
                 _ = tokio::time::sleep_until(next_trickle) => {
                     self.trickle();
-                    next_trickle = Instant::now() + config.trickle_interval.next(&mut rng);
+                    next_trickle = later(Instant::now(), config.trickle_interval.next(&mut rng));
                 }
                 _ = sleep_until(next_stall) => {
                     let overdue = self.shared.stall.as_ref().and_then(|s| relock(s).overdue(Instant::now()));
@@ -732,7 +759,7 @@ impl<D: Dialect> Peer<D> {
                         self.close(DisconnectReason::Stall { command: Command::from_static(reply) });
                         return;
                     }
-                    next_stall = stall_tick.map(|t| Instant::now() + t);
+                    next_stall = stall_tick.map(|t| later(Instant::now(), t));
                 }
             }
         }
@@ -806,11 +833,13 @@ impl<D: Dialect> Peer<D> {
             warn!("cannot encode {}: {e}", msg.command());
             return queue::resolved(queue::encode_failed(&e));
         }
-        let len = buf.len() as u64;
-        let queued = self.shared.queued_bytes.fetch_add(len, Ordering::SeqCst) + len;
-        if queued > self.shared.config.max_queued_bytes {
-            self.shared.queued_bytes.fetch_sub(len, Ordering::SeqCst);
-            debug!(queued, "queued bytes over the cap: disconnecting");
+        let len = buf.len();
+        let bytes = self.shared.queued_bytes.fetch_add(len as u64, Ordering::SeqCst) + len as u64;
+        let messages = self.shared.queued_messages.fetch_add(1, Ordering::SeqCst) + 1;
+        if bytes.saturating_add(messages.saturating_mul(QUEUED_MESSAGE_OVERHEAD)) > self.shared.config.max_queued_bytes
+        {
+            self.unqueue(len);
+            debug!(bytes, messages, "queue over the cap: disconnecting");
             self.close(DisconnectReason::SlowReader);
             return queue::resolved(Outcome::Dropped);
         }
@@ -827,10 +856,16 @@ impl<D: Dialect> Peer<D> {
             done,
         };
         if let Err(mpsc::error::SendError(item)) = self.shared.queue.send(item) {
-            self.shared.queued_bytes.fetch_sub(len, Ordering::SeqCst);
+            self.unqueue(len);
             item.resolve(Outcome::Dropped);
         }
         handle
+    }
+
+    /// Takes a message of `len` bytes off the queue's accounting.
+    fn unqueue(&self, len: usize) {
+        self.shared.queued_bytes.fetch_sub(len as u64, Ordering::SeqCst);
+        self.shared.queued_messages.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Queues `msg` and waits for its outcome.
@@ -856,6 +891,9 @@ impl<D: Dialect> Peer<D> {
 
     /// Announces `inv` at once in its own `inv`, unless the remote already knows it (then `None`).
     pub fn queue_inventory_immediate(&self, inv: Inventory) -> Option<SendHandle> {
+        if !self.is_connected() {
+            return Some(queue::resolved(Outcome::Dropped));
+        }
         {
             let now = std_now();
             let mut inventory = relock(&self.shared.inventory);
@@ -1070,11 +1108,6 @@ impl<D: Dialect> Peer<D> {
 /// state.
 fn relock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Now, on the clock tokio controls (so that paused test time moves the known-inventory expiry too).
-fn std_now() -> std::time::Instant {
-    tokio::time::Instant::now().into_std()
 }
 
 /// Sleeps until `deadline`, or forever without one.

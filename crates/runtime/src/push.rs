@@ -60,15 +60,21 @@ fn sample<T: Clone>(items: &[T], max: usize) -> Vec<T> {
 
 impl<D: Dialect> Peer<D> {
     /// Announces addresses: at most [`MAX_ADDR_PER_PUSH`], chosen at random without repeats when there are
-    /// more. Sent as `addrv2` when the remote takes it. Returns what was sent; nothing is sent for no
-    /// addresses.
+    /// more. Sent as `addrv2` when the remote takes it (legacy encodings `addrv2` forbids, such as OnionCat,
+    /// are left out). Returns what was sent; nothing is sent when nothing is left to send.
     pub fn push_addr(&self, addrs: &[TimedNetAddress]) -> Option<Pushed<TimedNetAddress>> {
-        if addrs.is_empty() {
+        let v2 = D::addr_v2_in_force(&self.features(), self.protocol_version());
+        let items = if v2 {
+            let sendable: Vec<_> = addrs.iter().filter(|a| D::to_addr_v2(a).is_some()).cloned().collect();
+            sample(&sendable, MAX_ADDR_PER_PUSH)
+        } else {
+            sample(addrs, MAX_ADDR_PER_PUSH)
+        };
+        if items.is_empty() {
             return None;
         }
-        let items = sample(addrs, MAX_ADDR_PER_PUSH);
-        let msg = if D::addr_v2_in_force(&self.features(), self.protocol_version()) {
-            D::addr_v2(items.iter().map(D::to_addr_v2).collect())
+        let msg = if v2 {
+            D::addr_v2(items.iter().filter_map(D::to_addr_v2).collect())
         } else {
             D::addr(items.clone())
         };

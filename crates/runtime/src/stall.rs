@@ -5,6 +5,7 @@
 //! runs, the remote's answer cannot be read. Unlike btcd and dcrd, which reset that allowance on every
 //! tick, the allowance is measured from when each request was sent, so none of it is forgotten.
 
+use crate::clock::later;
 use coinpeer_wire::Hash256;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -121,7 +122,7 @@ impl StallTracker {
             },
         };
         let pending = Pending {
-            deadline: now + timeout,
+            deadline: later(now, timeout),
             reply,
             listener_time_at_send: self.listener_time_until(now),
         };
@@ -158,7 +159,7 @@ impl StallTracker {
         let spent = self.listener_time_until(now);
         self.pending
             .values()
-            .find(|p| now >= p.deadline + spent.saturating_sub(p.listener_time_at_send))
+            .find(|p| now >= later(p.deadline, spent.saturating_sub(p.listener_time_at_send)))
             .map(|p| p.reply)
     }
 }

@@ -77,7 +77,22 @@ async fn push_addr_uses_addrv2_once_the_remote_asked_for_it() {
     )
     .await;
     assert!(a.features().remote_wants_addrv2);
-    let pushed = a.push_addr(&addresses(3)).unwrap();
+    // An OnionCat (Tor v2) address has no addrv2 form any more: it is left out.
+    let mut addrs = addresses(3);
+    let onion_cat = "fd87:d87e:eb43:1:2:3:4:5".parse().unwrap();
+    addrs.insert(
+        1,
+        TimedNetAddress {
+            time: 1,
+            addr: NetAddress {
+                services: ServiceFlags::NETWORK,
+                ip: onion_cat,
+                port: 8333,
+            },
+        },
+    );
+    let pushed = a.push_addr(&addrs).unwrap();
+    assert_eq!(pushed.items, addresses(3));
     assert_eq!(pushed.handle.await, Outcome::Sent);
     let got = loop {
         if let Message::AddrV2(entries) = next_message(&mut events).await {
@@ -257,4 +272,12 @@ async fn feefilter_is_stored_and_exposed() {
     settle().await;
     assert_eq!(peer.fee_filter(), Some(2500), "the latest rate wins");
     assert_eq!(peer.stats().fee_filter, Some(2500));
+    remote.send(&Message::FeeFilter(-1)).await;
+    peer.wait_for_disconnect().await;
+    assert_eq!(
+        peer.disconnect_reason(),
+        Some(DisconnectReason::Protocol(ProtocolViolation::OutOfRange(
+            coinpeer_wire::Command::from_static("feefilter")
+        )))
+    );
 }

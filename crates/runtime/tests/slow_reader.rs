@@ -4,7 +4,7 @@
 
 mod support;
 
-use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES};
+use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES, QUEUED_MESSAGE_OVERHEAD};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
@@ -27,7 +27,7 @@ async fn a_remote_that_never_reads_is_disconnected_at_the_queued_bytes_cap() {
         most_queued = most_queued.max(peer.queued_bytes());
         assert!(handles.len() < 100, "the cap never triggered");
     }
-    let fit = DEFAULT_MAX_QUEUED_BYTES / BIG_INV_LEN;
+    let fit = DEFAULT_MAX_QUEUED_BYTES / (BIG_INV_LEN + QUEUED_MESSAGE_OVERHEAD);
     assert_eq!(
         handles.len() as u64,
         fit + 1,
@@ -54,4 +54,37 @@ async fn a_remote_that_never_reads_is_disconnected_at_the_queued_bytes_cap() {
     // Nothing more is taken in after the disconnect.
     assert_eq!(peer.queue_message(big_inv()).await, Outcome::Dropped);
     assert_eq!(peer.queued_bytes(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ping_flood_that_never_reads_the_pongs_is_cut_off_at_the_cap() {
+    use coinpeer_wire::{encode_frame, EncodeOptions};
+    use tokio::io::AsyncWriteExt;
+    let (peer, mut remote) = raw_peer(quiet::<Bitcoin>(Network::BITCOIN_REGTEST).build(), 70_016, 64 * 1024).await;
+    // 200,000 pings (6.4 MB): each queues a 32-byte pong that is never read.
+    let mut flood = bytes::BytesMut::new();
+    for n in 0..200_000u64 {
+        encode_frame(
+            &remote.network,
+            &Message::Ping(n),
+            EncodeOptions::new(70_016),
+            &mut flood,
+        )
+        .unwrap();
+    }
+    let writer = tokio::spawn(async move {
+        // The peer hangs up partway through: the write then fails, as it should.
+        let _ = remote.stream.write_all(&flood).await;
+        remote
+    });
+    peer.wait_for_disconnect().await;
+    assert_eq!(peer.disconnect_reason(), Some(DisconnectReason::SlowReader));
+    // Each pong counts its bytes and the overhead of its queue entry, so the queue held at most `most`; the
+    // 64 KiB pipe took 2,048 more before it filled, and a handful were in flight.
+    let most = DEFAULT_MAX_QUEUED_BYTES / (32 + QUEUED_MESSAGE_OVERHEAD);
+    let pings = peer.stats().received["ping"].messages;
+    assert!(pings <= most + 2048 + 64, "{pings} pings read: the queue kept growing");
+    assert!(pings > most / 2, "{pings}: the cap, not something else, ended it");
+    assert_eq!(peer.queued_bytes(), 0);
+    drop(writer.await);
 }

@@ -164,6 +164,95 @@ async fn listener_time_is_allowed_for_once_and_not_forgotten_at_the_next_tick() 
     assert!(after >= 60 * SECOND && after < 61 * SECOND, "{after:?}");
 }
 
+fn witness_tx() -> btc::Transaction {
+    btc::Transaction {
+        version: 2,
+        inputs: vec![btc::TxIn {
+            previous_output: btc::OutPoint {
+                txid: Hash256([8; 32]),
+                vout: 0,
+            },
+            script_sig: bytes::Bytes::new(),
+            sequence: 0xffff_ffff,
+            witness: btc::Witness::from_items([&[1u8; 72][..], &[2u8; 33][..]]),
+        }],
+        outputs: vec![btc::TxOut {
+            value: 1000,
+            script_pubkey: bytes::Bytes::from_static(&[0x51]),
+        }],
+        lock_time: 0,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn transactions_answer_by_txid_or_wtxid_and_filtered_blocks_by_merkleblock() {
+    const MSG_WTX: InvType = InvType(5);
+    let (peer, mut remote) = bitcoin(regtest()).await;
+    let (tx, b) = (witness_tx(), block(4));
+    assert_ne!(tx.txid(), tx.wtxid());
+    peer.queue_message(Message::GetData(vec![
+        Inventory::new(MSG_WTX, tx.wtxid()),
+        Inventory::new(InvType::WITNESS_TX, tx.txid()),
+        Inventory::new(InvType::FILTERED_BLOCK, b.hash()),
+    ]));
+    read_request(&mut remote).await;
+    assert_eq!(peer.pending_requests(), 3);
+    remote.send(&Message::Tx(tx)).await;
+    remote
+        .send(&Message::MerkleBlock(btc::MerkleBlock {
+            header: b.header,
+            total_transactions: 0,
+            hashes: vec![],
+            flags: bytes::Bytes::new(),
+        }))
+        .await;
+    settle().await;
+    assert_eq!(peer.pending_requests(), 0, "one tx answers both of its hashes");
+    tokio::time::sleep(100 * SECOND).await;
+    assert!(peer.is_connected(), "{:?}", peer.disconnect_reason());
+}
+
+/// Sleeps in `on_verack`, which runs first after the handshake (a common place to start a sync).
+struct SlowVerack(Duration);
+
+#[async_trait]
+impl BitcoinListener for SlowVerack {
+    async fn on_verack(&self, _peer: &Peer<Bitcoin>) {
+        tokio::time::sleep(self.0).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_verack_listener_does_not_cause_a_stall_either() {
+    let (peer, mut remote) = bitcoin(regtest().listener(Arc::new(SlowVerack(40 * SECOND)))).await;
+    let b = block(1);
+    peer.queue_message(get_block(&b));
+    read_request(&mut remote).await;
+    remote.send(&Message::Block(b)).await;
+    tokio::time::sleep(41 * SECOND).await;
+    assert_eq!(peer.pending_requests(), 0);
+    tokio::time::sleep(60 * SECOND).await;
+    assert!(peer.is_connected(), "{:?}", peer.disconnect_reason());
+}
+
+#[tokio::test(start_paused = true)]
+async fn decred_mixing_messages_and_filtered_blocks_are_answered_by_notfound() {
+    let config = quiet::<Decred>(Network::DECRED_SIMNET)
+        .idle_timeout(Duration::from_secs(3600))
+        .build();
+    let (peer, mut remote) = raw_peer(config, decred::version::MAX, 1 << 20).await;
+    let items = vec![
+        Inventory::new(InvType::MIX, Hash256([1; 32])),
+        Inventory::new(InvType::FILTERED_BLOCK, Hash256([2; 32])),
+    ];
+    peer.queue_message(decred::Message::GetData(items.clone()));
+    remote.recv::<decred::Message>().await.expect("our request");
+    assert_eq!(peer.pending_requests(), 2);
+    remote.send(&decred::Message::NotFound(items)).await;
+    settle().await;
+    assert_eq!(peer.pending_requests(), 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn disabled_stall_detection_never_disconnects() {
     let (peer, mut remote) = bitcoin(regtest().stall_detection(None)).await;

@@ -126,16 +126,16 @@ impl Dialect for Bitcoin {
     fn addr_v2(entries: Vec<btc::AddrV2Entry>) -> Message {
         Message::AddrV2(entries)
     }
-    fn to_addr_v2(a: &TimedNetAddress) -> btc::AddrV2Entry {
-        btc::AddrV2Entry {
+    fn to_addr_v2(a: &TimedNetAddress) -> Option<btc::AddrV2Entry> {
+        Some(btc::AddrV2Entry {
             time: a.time,
             services: a.addr.services,
-            addr: match a.addr.ip.to_ipv4_mapped() {
-                Some(v4) => btc::AddrV2::Ipv4(v4),
-                None => btc::AddrV2::Ipv6(a.addr.ip),
+            addr: match super::legacy_ip(a.addr.ip)? {
+                std::net::IpAddr::V4(v4) => btc::AddrV2::Ipv4(v4),
+                std::net::IpAddr::V6(v6) => btc::AddrV2::Ipv6(v6),
             },
             port: a.addr.port,
-        }
+        })
     }
     fn addr_v2_in_force(features: &Features, _version: u32) -> bool {
         features.remote_wants_addrv2
@@ -188,6 +188,7 @@ impl Dialect for Bitcoin {
             Message::Pong(n) => Control::Pong(*n),
             Message::SendHeaders => Control::SendHeaders,
             Message::FeeFilter(rate) => Control::FeeFilter(*rate),
+            Message::Unknown { .. } => Control::Unknown,
             Message::FilterLoad(_) | Message::FilterAdd(_) | Message::FilterClear | Message::MemPool => {
                 Control::NeedsService(ServiceFlags::BTC_BLOOM)
             }

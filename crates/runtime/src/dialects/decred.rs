@@ -133,16 +133,16 @@ impl Dialect for Decred {
     fn addr_v2(entries: Vec<dcr::AddrV2Entry>) -> Message {
         Message::AddrV2(entries)
     }
-    fn to_addr_v2(a: &TimedNetAddress) -> dcr::AddrV2Entry {
-        dcr::AddrV2Entry {
+    fn to_addr_v2(a: &TimedNetAddress) -> Option<dcr::AddrV2Entry> {
+        Some(dcr::AddrV2Entry {
             time: u64::from(a.time),
             services: a.addr.services,
-            addr: match a.addr.ip.to_ipv4_mapped() {
-                Some(v4) => dcr::AddrV2::Ipv4(v4),
-                None => dcr::AddrV2::Ipv6(a.addr.ip),
+            addr: match super::legacy_ip(a.addr.ip)? {
+                std::net::IpAddr::V4(v4) => dcr::AddrV2::Ipv4(v4),
+                std::net::IpAddr::V6(v6) => dcr::AddrV2::Ipv6(v6),
             },
             port: a.addr.port,
-        }
+        })
     }
     fn addr_v2_in_force(_features: &Features, version: u32) -> bool {
         // Decred has no announcement: from version 12 on, `addr` is gone and `addrv2` replaces it.
@@ -199,6 +199,7 @@ impl Dialect for Decred {
             Message::Pong(n) => Control::Pong(*n),
             Message::SendHeaders => Control::SendHeaders,
             Message::FeeFilter(rate) => Control::FeeFilter(*rate),
+            Message::Unknown { .. } => Control::Unknown,
             Message::Version(_) | Message::Verack => Control::HandshakeOnly,
             _ => Control::Other,
         }

@@ -1,5 +1,7 @@
 //! Project automation, run as `cargo xtask <task>` (the cargo-xtask convention: plain Rust, no extra tools).
 
+mod interop;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -8,7 +10,9 @@ usage: cargo xtask <task>
   test                   fmt check, clippy -D warnings, every test of the workspace
   bench [FILTER]         criterion benchmarks (wire, BLAKE-256, caches)
   fuzz TARGET SECONDS    run one cargo-fuzz target (nightly), e.g. `fuzz stream_decoder 60`
-  ci                     what .ci/run does on a fresh machine: install test prerequisites, then `test`";
+  interop                install Litecoin Core, Bitcoin SV and bcoin (cached in target/interop) and run the
+                         interoperability suite against them on 127.0.0.1
+  ci                     what .ci/run does on a fresh machine: install test prerequisites, `test`, `interop`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +21,7 @@ fn main() -> ExitCode {
         ["test"] => test(),
         ["bench", rest @ ..] => bench(rest),
         ["fuzz", target, seconds] => fuzz(target, seconds),
+        ["interop"] => interop::interop(),
         ["ci"] => ci(),
         _ => {
             eprintln!("{USAGE}");
@@ -125,5 +130,7 @@ fn ci() -> Result<(), String> {
             "blake256==0.1.1",
         ],
     )?;
-    test()
+    test()?;
+    // Last, so that the run ends with the summary of the suite against real nodes.
+    interop::interop()
 }

@@ -355,7 +355,9 @@ impl<'a, D: CliDialect> Session<'a, D> {
     async fn sync_headers(&mut self, peer: &Peer<D>) -> Result<HeaderChain, String> {
         let target = u32::try_from(peer.starting_height()).unwrap_or(0);
         let mut chain = HeaderChain::new(genesis_hash(&self.network));
-        loop {
+        // A node at height 0 counts itself as still syncing and ignores `getheaders` (Bitcoin Core, bcoin):
+        // there is nothing to download anyway.
+        while target > 0 {
             let handle = peer
                 .push_get_headers(chain.locator(), Hash256::ZERO)
                 .map_err(|e| e.to_string())?

@@ -357,7 +357,8 @@ impl<'a, D: CliDialect> Session<'a, D> {
         let mut chain = HeaderChain::new(genesis_hash(&self.network));
         // A node at height 0 counts itself as still syncing and ignores `getheaders` (Bitcoin Core, bcoin):
         // there is nothing to download anyway.
-        while target > 0 {
+        let mut done = target == 0;
+        while !done {
             let handle = peer
                 .push_get_headers(chain.locator(), Hash256::ZERO)
                 .map_err(|e| e.to_string())?
@@ -379,7 +380,7 @@ impl<'a, D: CliDialect> Session<'a, D> {
                         chain.height()
                     ));
                 }
-                break;
+                done = true;
             }
         }
         self.status.finish();

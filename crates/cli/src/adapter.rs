@@ -2,10 +2,12 @@
 //! so that `demo`, `connect` and `listen` are each written once, generic over the dialect.
 
 use crate::chain::ChainHeader;
+use btc::Message as BtcMessage;
 use bytes::Bytes;
 use coinpeer_runtime::{async_trait, Bitcoin, BitcoinListener, Decred, DecredListener, Dialect, Peer};
 use coinpeer_wire::messages::{BlockLocator, InvType, Inventory, ServiceFlags};
 use coinpeer_wire::{bitcoin as btc, decred as dcr, Command, DecodeError, Encode, Hash256, Network, WireMessage};
+use dcr::Message as DcrMessage;
 use std::sync::Arc;
 
 /// A received message, as far as the subcommands care.
@@ -136,39 +138,46 @@ macro_rules! forward_listener {
 forward_listener!(BitcoinListener, Bitcoin, btc::Message, btc::Block);
 forward_listener!(DecredListener, Decred, dcr::Message, dcr::Block);
 
+/// The [`CliDialect`] methods whose bodies are the same in both dialects, whose message enums share these
+/// variants' names. Expanded inside each impl, with the dialect's message and block types.
+macro_rules! shared_cli_methods {
+    ($message:ident, $header:ty, $block:ty) => {
+        fn classify(msg: &$message) -> Incoming<'_, Self> {
+            match msg {
+                $message::Inv(items) => Incoming::Inv(items),
+                $message::GetData(items) => Incoming::GetData(items),
+                $message::NotFound(items) => Incoming::NotFound(items),
+                $message::GetHeaders(l) => Incoming::GetHeaders(l),
+                $message::GetBlocks(l) => Incoming::GetBlocks(l),
+                $message::Headers(h) => Incoming::Headers(h),
+                $message::Pong(n) => Incoming::Pong(*n),
+                _ => Incoming::Other,
+            }
+        }
+        fn get_data(items: Vec<Inventory>) -> $message {
+            $message::GetData(items)
+        }
+        fn not_found(items: Vec<Inventory>) -> $message {
+            $message::NotFound(items)
+        }
+        fn headers(headers: Vec<$header>) -> $message {
+            $message::Headers(headers)
+        }
+        fn unknown(command: Command, payload: Bytes) -> $message {
+            $message::Unknown { command, payload }
+        }
+        fn block_header(block: &$block) -> &$header {
+            &block.header
+        }
+    };
+}
+
 impl CliDialect for Bitcoin {
     type Header = btc::BlockHeader;
     type Block = btc::Block;
     const MAX_HEADERS: usize = btc::MAX_HEADERS_PER_MSG;
 
-    fn classify(msg: &btc::Message) -> Incoming<'_, Self> {
-        use btc::Message as M;
-        match msg {
-            M::Inv(items) => Incoming::Inv(items),
-            M::GetData(items) => Incoming::GetData(items),
-            M::NotFound(items) => Incoming::NotFound(items),
-            M::GetHeaders(l) => Incoming::GetHeaders(l),
-            M::GetBlocks(l) => Incoming::GetBlocks(l),
-            M::Headers(h) => Incoming::Headers(h),
-            M::Pong(n) => Incoming::Pong(*n),
-            _ => Incoming::Other,
-        }
-    }
-    fn get_data(items: Vec<Inventory>) -> btc::Message {
-        btc::Message::GetData(items)
-    }
-    fn not_found(items: Vec<Inventory>) -> btc::Message {
-        btc::Message::NotFound(items)
-    }
-    fn headers(headers: Vec<btc::BlockHeader>) -> btc::Message {
-        btc::Message::Headers(headers)
-    }
-    fn unknown(command: Command, payload: Bytes) -> btc::Message {
-        btc::Message::Unknown { command, payload }
-    }
-    fn block_header(block: &btc::Block) -> &btc::BlockHeader {
-        &block.header
-    }
+    shared_cli_methods!(BtcMessage, btc::BlockHeader, btc::Block);
     fn block_inv_type(peer: &Peer<Self>) -> InvType {
         if peer.witness_enabled() {
             InvType::WITNESS_BLOCK
@@ -199,34 +208,7 @@ impl CliDialect for Decred {
     type Block = dcr::Block;
     const MAX_HEADERS: usize = dcr::MAX_HEADERS_PER_MSG;
 
-    fn classify(msg: &dcr::Message) -> Incoming<'_, Self> {
-        use dcr::Message as M;
-        match msg {
-            M::Inv(items) => Incoming::Inv(items),
-            M::GetData(items) => Incoming::GetData(items),
-            M::NotFound(items) => Incoming::NotFound(items),
-            M::GetHeaders(l) => Incoming::GetHeaders(l),
-            M::GetBlocks(l) => Incoming::GetBlocks(l),
-            M::Headers(h) => Incoming::Headers(h),
-            M::Pong(n) => Incoming::Pong(*n),
-            _ => Incoming::Other,
-        }
-    }
-    fn get_data(items: Vec<Inventory>) -> dcr::Message {
-        dcr::Message::GetData(items)
-    }
-    fn not_found(items: Vec<Inventory>) -> dcr::Message {
-        dcr::Message::NotFound(items)
-    }
-    fn headers(headers: Vec<dcr::BlockHeader>) -> dcr::Message {
-        dcr::Message::Headers(headers)
-    }
-    fn unknown(command: Command, payload: Bytes) -> dcr::Message {
-        dcr::Message::Unknown { command, payload }
-    }
-    fn block_header(block: &dcr::Block) -> &dcr::BlockHeader {
-        &block.header
-    }
+    shared_cli_methods!(DcrMessage, dcr::BlockHeader, dcr::Block);
     fn block_inv_type(_peer: &Peer<Self>) -> InvType {
         InvType::BLOCK
     }

@@ -105,27 +105,8 @@ impl Dialect for Bitcoin {
     type Listener = dyn BitcoinListener;
     type AddrV2Entry = btc::AddrV2Entry;
 
-    fn ping(nonce: u64) -> Message {
-        Message::Ping(nonce)
-    }
-    fn pong(nonce: u64) -> Message {
-        Message::Pong(nonce)
-    }
-    fn inv(items: Vec<Inventory>) -> Message {
-        Message::Inv(items)
-    }
-    fn get_headers(locator: BlockLocator) -> Message {
-        Message::GetHeaders(locator)
-    }
-    fn get_blocks(locator: BlockLocator) -> Message {
-        Message::GetBlocks(locator)
-    }
-    fn addr(addrs: Vec<TimedNetAddress>) -> Message {
-        Message::Addr(addrs)
-    }
-    fn addr_v2(entries: Vec<btc::AddrV2Entry>) -> Message {
-        Message::AddrV2(entries)
-    }
+    shared_dialect_methods!();
+
     fn to_addr_v2(a: &TimedNetAddress) -> Option<btc::AddrV2Entry> {
         Some(btc::AddrV2Entry {
             time: a.time,
@@ -139,12 +120,6 @@ impl Dialect for Bitcoin {
     }
     fn addr_v2_in_force(features: &Features, _version: u32) -> bool {
         features.remote_wants_addrv2
-    }
-    fn announced(msg: &Message) -> &[Inventory] {
-        match msg {
-            Message::Inv(items) => items,
-            _ => &[],
-        }
     }
     fn requests(msg: &Message, out: &mut dyn FnMut(Expect)) {
         match msg {

@@ -112,27 +112,8 @@ impl Dialect for Decred {
     type Listener = dyn DecredListener;
     type AddrV2Entry = dcr::AddrV2Entry;
 
-    fn ping(nonce: u64) -> Message {
-        Message::Ping(nonce)
-    }
-    fn pong(nonce: u64) -> Message {
-        Message::Pong(nonce)
-    }
-    fn inv(items: Vec<Inventory>) -> Message {
-        Message::Inv(items)
-    }
-    fn get_headers(locator: BlockLocator) -> Message {
-        Message::GetHeaders(locator)
-    }
-    fn get_blocks(locator: BlockLocator) -> Message {
-        Message::GetBlocks(locator)
-    }
-    fn addr(addrs: Vec<TimedNetAddress>) -> Message {
-        Message::Addr(addrs)
-    }
-    fn addr_v2(entries: Vec<dcr::AddrV2Entry>) -> Message {
-        Message::AddrV2(entries)
-    }
+    shared_dialect_methods!();
+
     fn to_addr_v2(a: &TimedNetAddress) -> Option<dcr::AddrV2Entry> {
         Some(dcr::AddrV2Entry {
             time: u64::from(a.time),
@@ -147,12 +128,6 @@ impl Dialect for Decred {
     fn addr_v2_in_force(_features: &Features, version: u32) -> bool {
         // Decred has no announcement: from version 12 on, `addr` is gone and `addrv2` replaces it.
         version >= dcr::version::ADDRV2
-    }
-    fn announced(msg: &Message) -> &[Inventory] {
-        match msg {
-            Message::Inv(items) => items,
-            _ => &[],
-        }
     }
     fn requests(msg: &Message, out: &mut dyn FnMut(Expect)) {
         match msg {

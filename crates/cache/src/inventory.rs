@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::hash::Hash;
-use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use lru::LruCache;
@@ -41,8 +40,10 @@ pub const DEFAULT_INVENTORY_TTL: Duration = Duration::from_secs(15 * 60);
 /// Not thread-safe by design: each peer owns its own cache in its task. The
 /// cache is `Send` when `K` is.
 pub struct KnownInventory<K> {
-    // `None` when the capacity is 0 (lru's capacity is a `NonZeroUsize`).
-    entries: Option<LruCache<K, Expiry>>,
+    // Unbounded for lru, bounded here: `LruCache::new` reserves room for every entry up front, which for
+    // 1000 items is ~16 KiB per peer before the peer has announced anything.
+    entries: LruCache<K, Expiry>,
+    capacity: usize,
     ttl: Duration,
 }
 
@@ -56,7 +57,8 @@ impl<K: Hash + Eq> KnownInventory<K> {
     /// stores nothing.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         Self {
-            entries: NonZeroUsize::new(capacity).map(LruCache::new),
+            entries: LruCache::unbounded(),
+            capacity,
             ttl,
         }
     }
@@ -66,8 +68,12 @@ impl<K: Hash + Eq> KnownInventory<K> {
     /// recently used). A new key in a full cache evicts the least recently
     /// inserted entry.
     pub fn insert(&mut self, key: K, now: Instant) {
-        if let Some(entries) = &mut self.entries {
-            entries.put(key, now.checked_add(self.ttl));
+        if self.capacity == 0 {
+            return;
+        }
+        self.entries.put(key, now.checked_add(self.ttl));
+        if self.entries.len() > self.capacity {
+            self.entries.pop_lru();
         }
     }
 
@@ -75,14 +81,11 @@ impl<K: Hash + Eq> KnownInventory<K> {
     /// expired. An expired entry is removed. Does not refresh recency or
     /// expiry.
     pub fn contains(&mut self, key: &K, now: Instant) -> bool {
-        let Some(entries) = &mut self.entries else {
-            return false;
-        };
-        match entries.peek(key).copied() {
+        match self.entries.peek(key).copied() {
             None => false,
             Some(expiry) if is_live(expiry, now) => true,
             Some(_) => {
-                entries.pop(key);
+                self.entries.pop(key);
                 false
             }
         }
@@ -90,22 +93,18 @@ impl<K: Hash + Eq> KnownInventory<K> {
 
     /// Forgets `key` if present.
     pub fn remove(&mut self, key: &K) {
-        if let Some(entries) = &mut self.entries {
-            entries.pop(key);
-        }
+        self.entries.pop(key);
     }
 
     /// Forgets every entry.
     pub fn clear(&mut self) {
-        if let Some(entries) = &mut self.entries {
-            entries.clear();
-        }
+        self.entries.clear();
     }
 
     /// Number of entries stored, including expired ones not yet removed by a
     /// lookup or evicted.
     pub fn len(&self) -> usize {
-        self.entries.as_ref().map_or(0, LruCache::len)
+        self.entries.len()
     }
 
     /// Whether no entry is stored.
@@ -115,7 +114,7 @@ impl<K: Hash + Eq> KnownInventory<K> {
 
     /// Maximum number of entries (0 for a cache that stores nothing).
     pub fn capacity(&self) -> usize {
-        self.entries.as_ref().map_or(0, |entries| entries.cap().get())
+        self.capacity
     }
 
     /// How long an entry stays known after its last insertion.

@@ -1,10 +1,10 @@
 //! Peer configuration with sane defaults and a builder.
 
-use crate::inventory::TrickleInterval;
 use crate::stall::StallConfig;
 use crate::Dialect;
 use coinpeer_cache::NonceCache;
 use coinpeer_handshake::{HandshakeConfig, UserAgent, VersionHook};
+use coinpeer_protocol::TrickleInterval;
 use coinpeer_wire::messages::{NetAddress, ServiceFlags};
 use coinpeer_wire::Network;
 use std::fmt;

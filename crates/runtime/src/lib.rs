@@ -28,14 +28,13 @@ mod dialect;
 mod dialects;
 mod error;
 mod events;
-mod inventory;
 mod peer;
 mod push;
 mod queue;
-mod rng;
 mod stall;
 mod stats;
 
+pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use config::{
     HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
     DEFAULT_PING_INTERVAL,
@@ -45,14 +44,17 @@ pub use dialects::bitcoin::{Bitcoin, BitcoinListener};
 pub use dialects::decred::{Decred, DecredListener};
 pub use error::{ConnectError, DisconnectReason, ProtocolViolation};
 pub use events::{event_channel, Event, EventForwarder, EventReceiver};
-pub use inventory::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use peer::{Peer, QUEUED_MESSAGE_OVERHEAD, UNKNOWN_COMMANDS};
 pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
 pub use queue::{Outcome, SendHandle};
-pub use rng::random_u64 as random_nonce;
 pub use stall::{Awaited, Expect, StallConfig};
 pub use stats::{CommandStats, StatsSnapshot};
 
 pub use async_trait::async_trait;
 pub use coinpeer_handshake::{Direction, Features};
+
+/// A random 64-bit value, unpredictable to a remote: for ping and version nonces. Not for keys.
+pub fn random_nonce() -> u64 {
+    rand::random()
+}
 pub use tokio_util::sync::CancellationToken;

@@ -4,10 +4,9 @@ use crate::catch_unwind::CatchUnwind;
 use crate::clock::{later, std_now};
 use crate::dialect::{Control, Dialect};
 use crate::error::{ConnectError, DisconnectReason, ProtocolViolation};
-use crate::inventory::InventoryRelay;
 use crate::push::LastRequests;
 use crate::queue::{self, Outcome, Queued, SendHandle};
-use crate::rng::{random_u64, SmallRng};
+use crate::random_nonce;
 use crate::stall::StallTracker;
 use crate::stats::{Counters, StatsSnapshot};
 use crate::PeerConfig;
@@ -16,9 +15,11 @@ use coinpeer_cache::{DEFAULT_INVENTORY_CAPACITY, DEFAULT_INVENTORY_TTL};
 use coinpeer_handshake::{
     Direction, Features, Handshake, HandshakeError, HandshakeMessage, LocalInputs, MessageKind, Negotiated,
 };
+use coinpeer_protocol::InventoryRelay;
 use coinpeer_wire::bitcoin::RejectCode;
 use coinpeer_wire::messages::{Inventory, NetAddress, ServiceFlags, VersionMessage};
 use coinpeer_wire::{encode_frame, Command, DecodeError, EncodeOptions, Frame, FrameDecoder, Hash256, WireMessage};
+use rand::rngs::SmallRng;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -266,7 +267,7 @@ impl<D: Dialect> Peer<D> {
             None => NetAddress::from_socket_addr(self.shared.addr, ServiceFlags::NONE),
         };
         let inputs = LocalInputs {
-            nonce: random_u64(),
+            nonce: random_nonce(),
             unix_time: unix_now(),
             start_height,
             now: std::time::Instant::now(),
@@ -548,13 +549,11 @@ impl<D: Dialect> Peer<D> {
                 }
                 self.lock().fee_filter = Some(rate);
             }
-            Control::NeedsService(needed) => {
-                if !self.shared.config.handshake.services.contains(needed) {
-                    debug!("{} asks for services we do not advertise: disconnecting", msg.command());
-                    return Err(DisconnectReason::Protocol(ProtocolViolation::ServiceNotOffered(
-                        msg.command(),
-                    )));
-                }
+            Control::NeedsService(needed) if !self.shared.config.handshake.services.contains(needed) => {
+                debug!("{} asks for services we do not advertise: disconnecting", msg.command());
+                return Err(DisconnectReason::Protocol(ProtocolViolation::ServiceNotOffered(
+                    msg.command(),
+                )));
             }
             Control::HandshakeOnly => {
                 let command = msg.command();
@@ -568,7 +567,7 @@ impl<D: Dialect> Peer<D> {
                 }
                 return Err(DisconnectReason::Protocol(ProtocolViolation::Duplicate(command)));
             }
-            Control::Other | Control::Unknown => {}
+            _ => {}
         }
         self.timed(self.notify_listeners(&msg, raw)).await
     }
@@ -735,7 +734,7 @@ impl<D: Dialect> Peer<D> {
     async fn timer_loop(&self) {
         use tokio::time::Instant;
         let config = &self.shared.config;
-        let mut rng = SmallRng::new();
+        let mut rng: SmallRng = rand::make_rng();
         let now = Instant::now();
         let mut next_ping = config.ping_interval.map(|i| later(now, i));
         let mut next_trickle = later(now, config.trickle_interval.next(&mut rng));
@@ -875,7 +874,7 @@ impl<D: Dialect> Peer<D> {
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
     pub fn push_ping(&self) -> SendHandle {
-        self.queue_message(D::ping(random_u64()))
+        self.queue_message(D::ping(random_nonce()))
     }
 
     /// Queues `inv` for the next trickled announcement, unless the remote already knows it. Returns whether

@@ -1,11 +1,11 @@
 //! Helpers that build, check and queue common announcements and requests.
 
 use crate::queue::SendHandle;
-use crate::rng::SmallRng;
 use crate::{Bitcoin, Dialect, Peer};
 use coinpeer_wire::bitcoin::{self as btc, RejectCode};
 use coinpeer_wire::messages::{BlockLocator, TimedNetAddress, MAX_LOCATOR_HASHES};
 use coinpeer_wire::Hash256;
+use rand::seq::IndexedRandom;
 use tracing::{trace, warn};
 
 /// At most this many addresses go in one `addr` or `addrv2` we send.
@@ -50,12 +50,10 @@ pub(crate) struct LastRequests {
 /// At most `max` of `items`: all of them in order when they fit, else a uniformly random choice of
 /// distinct positions.
 fn sample<T: Clone>(items: &[T], max: usize) -> Vec<T> {
-    let mut chosen = items.to_vec();
-    if chosen.len() > max {
-        SmallRng::new().choose_prefix(&mut chosen, max);
-        chosen.truncate(max);
+    if items.len() <= max {
+        return items.to_vec();
     }
-    chosen
+    items.sample(&mut rand::rng(), max).cloned().collect()
 }
 
 impl<D: Dialect> Peer<D> {

@@ -6,7 +6,7 @@
 //! tick, the allowance is measured from when each request was sent, so none of it is forgotten.
 
 use crate::clock::later;
-use coinpeer_wire::Hash256;
+pub use coinpeer_protocol::{Awaited, Expect};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -43,31 +43,6 @@ impl StallConfig {
             ..StallConfig::default()
         }
     }
-}
-
-/// What a request waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Awaited {
-    /// An item requested by hash (a block, a transaction, a mixing message).
-    Item(Hash256),
-    /// A reply message of this command (e.g. `initstate`, `headers`).
-    Reply(&'static str),
-}
-
-/// An answer a sent message asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// An item by hash, answered by `reply` or by a `notfound` listing it.
-    Item {
-        /// The item's hash.
-        hash: Hash256,
-        /// The command that delivers it.
-        reply: &'static str,
-    },
-    /// A reply message (within the normal timeout).
-    Reply(&'static str),
-    /// A `headers` reply: tracked only when [`StallConfig::headers_timeout`] is set.
-    Headers,
 }
 
 #[derive(Debug)]
@@ -167,6 +142,7 @@ impl StallTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coinpeer_wire::Hash256;
 
     fn block(n: u8) -> Expect {
         Expect::Item {

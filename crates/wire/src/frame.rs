@@ -136,7 +136,8 @@ impl FrameHeader {
 pub struct Frame {
     /// The header.
     pub header: FrameHeader,
-    /// The payload, exactly `header.length` bytes.
+    /// The payload: exactly `header.length` bytes, or none at all for a frame the decoder skipped (see
+    /// [`FrameDecoder::skip_unknown_commands`]).
     pub payload: Bytes,
     /// Stream offset of the frame's first byte (0 for frames not read from a stream).
     pub offset: u64,
@@ -150,7 +151,13 @@ impl Frame {
 
     /// Bytes the frame took on the wire.
     pub fn wire_len(&self) -> usize {
-        HEADER_LEN + self.payload.len()
+        HEADER_LEN + self.header.length as usize
+    }
+
+    /// True for a frame whose payload the decoder discarded unread (an unknown command while
+    /// [`FrameDecoder::skip_unknown_commands`] is on). An empty payload has nothing to discard: false.
+    pub fn is_skipped(&self) -> bool {
+        self.payload.len() != self.header.length as usize
     }
 }
 
@@ -183,9 +190,15 @@ pub struct FrameDecoder {
     network: Network,
     version: u32,
     verify_checksum: bool,
+    /// A limit below the per-type ones, for every command (e.g. a tiny one before a handshake completes).
+    payload_cap: Option<u32>,
+    /// Discard the payloads of commands the dialect does not know as they arrive, instead of buffering them.
+    skip_unknown: bool,
     buf: BytesMut,
     /// The header of the frame whose payload is awaited; kept so that it is checked only once.
     pending: Option<FrameHeader>,
+    /// Payload bytes still to be discarded, while the pending frame is being skipped.
+    skipping: Option<u32>,
     /// Stream offset of the first byte still held, so that errors can say where they happened.
     consumed: u64,
 }
@@ -197,8 +210,11 @@ impl FrameDecoder {
             network,
             version,
             verify_checksum: true,
+            payload_cap: None,
+            skip_unknown: false,
             buf: BytesMut::new(),
             pending: None,
+            skipping: None,
             consumed: 0,
         }
     }
@@ -207,6 +223,20 @@ impl FrameDecoder {
     pub fn verify_checksum(mut self, verify: bool) -> Self {
         self.verify_checksum = verify;
         self
+    }
+
+    /// Refuses, from the header alone, any frame whose payload is longer than `cap` (`None`: only the
+    /// per-type limits apply). Applies to frames whose header has not been read yet.
+    pub fn set_payload_cap(&mut self, cap: Option<u32>) {
+        self.payload_cap = cap;
+    }
+
+    /// When on, a frame of a command the dialect does not know is not buffered: its payload is discarded as
+    /// it arrives (unchecked, since it is never held) and the frame comes out with an empty payload and its
+    /// header intact ([`Frame::is_skipped`]). The payload cap does not apply to it, the dialect's maximum
+    /// message size does.
+    pub fn skip_unknown_commands(&mut self, on: bool) {
+        self.skip_unknown = on;
     }
 
     /// Changes the protocol version whose per-message limits apply (e.g. once a handshake has negotiated one).
@@ -257,9 +287,17 @@ impl FrameDecoder {
                 }
                 let h = self.check_header(src[..HEADER_LEN].try_into().expect("24 bytes"))?;
                 self.pending = Some(h);
+                if self.skip_unknown && !self.is_known(&h.command) {
+                    src.advance(HEADER_LEN);
+                    self.consumed += HEADER_LEN as u64;
+                    self.skipping = Some(h.length);
+                }
                 h
             }
         };
+        if let Some(remaining) = self.skipping {
+            return Ok(self.skip_payload(header, remaining, src));
+        }
         let total = HEADER_LEN + header.length as usize;
         if src.len() < total {
             // Grow towards the announced size in steps: a header alone must not buy a 32 MiB allocation.
@@ -291,6 +329,32 @@ impl FrameDecoder {
         }))
     }
 
+    fn is_known(&self, command: &Command) -> bool {
+        match self.network.dialect() {
+            Dialect::Bitcoin => crate::bitcoin::max_payload_len(command.as_str(), self.version).is_some(),
+            Dialect::Decred => crate::decred::max_payload_len(command.as_str(), self.version).is_some(),
+        }
+    }
+
+    /// Discards what has arrived of a skipped payload; the frame comes out once all of it has.
+    fn skip_payload(&mut self, header: FrameHeader, remaining: u32, src: &mut BytesMut) -> Option<Frame> {
+        let n = src.len().min(remaining as usize);
+        src.advance(n);
+        self.consumed += n as u64;
+        if n < remaining as usize {
+            self.skipping = Some(remaining - n as u32);
+            return None;
+        }
+        self.skipping = None;
+        self.pending = None;
+        let offset = self.consumed - HEADER_LEN as u64 - u64::from(header.length);
+        Some(Frame {
+            header,
+            payload: Bytes::new(),
+            offset,
+        })
+    }
+
     fn check_header(&self, raw: &[u8; HEADER_LEN]) -> Result<FrameHeader, DecodeError> {
         let at = |field: u64| self.consumed + field;
         let magic = u32::from_le_bytes(raw[0..4].try_into().expect("4 bytes"));
@@ -318,7 +382,12 @@ impl FrameDecoder {
             )
             .in_command(command));
         }
-        let type_max = max_payload_len(dialect, &command, self.version);
+        let mut type_max = max_payload_len(dialect, &command, self.version);
+        // A skipped frame is never held, so only the dialect's maximum bounds it.
+        let skipped = self.skip_unknown && !self.is_known(&command);
+        if !skipped {
+            type_max = type_max.min(self.payload_cap.unwrap_or(u32::MAX));
+        }
         if length > type_max {
             return Err(DecodeError::new(
                 ErrorKind::PayloadTooLarge {
@@ -400,5 +469,64 @@ mod tests {
         assert!(matches!(Command::from_wire(&f), Err(ErrorKind::MalformedCommand(_))));
         assert!(Command::from_wire(&[0; 12]).is_err());
         assert!(Command::new("thirteen-long").is_err());
+    }
+
+    fn framed(command: &str, payload: &[u8]) -> Vec<u8> {
+        let header = FrameHeader {
+            magic: Network::BITCOIN.magic(),
+            command: Command::new(command).unwrap(),
+            length: payload.len() as u32,
+            checksum: Dialect::Bitcoin.checksum(payload),
+        };
+        [&header.to_bytes()[..], payload].concat()
+    }
+
+    #[test]
+    fn unknown_commands_are_skipped_without_buffering_their_payload() {
+        let mut dec = FrameDecoder::new(Network::BITCOIN, 70016);
+        dec.skip_unknown_commands(true);
+        dec.set_payload_cap(Some(100));
+        let big = framed("madeup", &vec![7u8; 1_000_000]);
+        for chunk in big.chunks(4096) {
+            dec.extend_from_slice(chunk);
+            let before_done = dec.buffered();
+            assert!(
+                before_done <= 4096,
+                "a skipped payload is never held: {before_done} bytes buffered"
+            );
+            if let Some(frame) = dec.next_frame().unwrap() {
+                assert!(frame.is_skipped());
+                assert_eq!(frame.header.command, "madeup");
+                assert_eq!(frame.wire_len(), big.len());
+                assert_eq!(frame.offset, 0);
+            }
+            assert_eq!(dec.buffered(), 0);
+        }
+        // The next frame, known and under the cap, is buffered and checked as usual.
+        dec.extend_from_slice(&framed("ping", &5u64.to_le_bytes()));
+        let ping = dec.next_frame().unwrap().expect("a whole ping");
+        assert!(!ping.is_skipped());
+        assert_eq!(ping.offset, big.len() as u64);
+        // An empty unknown frame comes out at once (with nothing to skip, it is not marked skipped).
+        dec.extend_from_slice(&framed("nothing", &[]));
+        assert_eq!(dec.next_frame().unwrap().unwrap().header.command, "nothing");
+        assert_eq!(dec.buffered(), 0);
+    }
+
+    #[test]
+    fn the_payload_cap_refuses_known_commands_from_the_header() {
+        let mut dec = FrameDecoder::new(Network::BITCOIN, 70016);
+        dec.set_payload_cap(Some(100));
+        dec.extend_from_slice(&framed("tx", &[0u8; 101])[..HEADER_LEN]);
+        let err = dec.next_frame().unwrap_err();
+        assert!(
+            matches!(err.kind, ErrorKind::PayloadTooLarge { length: 101, max: 100 }),
+            "{err}"
+        );
+        // Without skipping, an unknown command is capped too.
+        let mut dec = FrameDecoder::new(Network::BITCOIN, 70016);
+        dec.set_payload_cap(Some(100));
+        dec.extend_from_slice(&framed("madeup", &[0u8; 101])[..HEADER_LEN]);
+        assert!(dec.next_frame().is_err());
     }
 }

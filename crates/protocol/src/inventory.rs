@@ -1,8 +1,8 @@
 //! Inventory announcements: what the remote already knows, and the queue trickled to it in batches.
 
-use crate::rng::SmallRng;
 use coinpeer_cache::KnownInventory;
 use coinpeer_wire::messages::Inventory;
+use rand::{Rng, RngExt};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -35,12 +35,12 @@ impl Default for TrickleInterval {
 
 impl TrickleInterval {
     /// The delay before the next announcement. Never zero, so a misconfigured interval cannot spin.
-    pub(crate) fn next(&self, rng: &mut SmallRng) -> Duration {
+    pub fn next<R: Rng + ?Sized>(&self, rng: &mut R) -> Duration {
         let d = match *self {
             TrickleInterval::Fixed(d) => d,
             TrickleInterval::Random { min, max } if max > min => {
                 let span = (max - min).as_nanos().min(u128::from(u64::MAX)) as u64;
-                min + Duration::from_nanos(rng.below(span))
+                min + Duration::from_nanos(rng.random_range(0..span))
             }
             TrickleInterval::Random { min, .. } => min,
         };
@@ -48,15 +48,16 @@ impl TrickleInterval {
     }
 }
 
-/// The known-inventory cache and the items waiting for the next trickle.
+/// What the remote knows (the known-inventory cache), and the items waiting for the next trickle.
 #[derive(Debug)]
-pub(crate) struct InventoryRelay {
+pub struct InventoryRelay {
     known: KnownInventory<Inventory>,
     pending: Vec<Inventory>,
 }
 
 impl InventoryRelay {
-    pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
+    /// A relay whose cache remembers `capacity` items for `ttl` each.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
         InventoryRelay {
             known: KnownInventory::new(capacity, ttl),
             pending: Vec::new(),
@@ -68,16 +69,18 @@ impl InventoryRelay {
         Inventory::new(inv.kind.base(), inv.hash)
     }
 
-    pub(crate) fn is_known(&mut self, inv: &Inventory, now: Instant) -> bool {
+    /// Whether the remote knows `inv`.
+    pub fn is_known(&mut self, inv: &Inventory, now: Instant) -> bool {
         self.known.contains(&Self::key(inv), now)
     }
 
-    pub(crate) fn add_known(&mut self, inv: &Inventory, now: Instant) {
+    /// Records that the remote knows `inv`.
+    pub fn add_known(&mut self, inv: &Inventory, now: Instant) {
         self.known.insert(Self::key(inv), now);
     }
 
     /// Queues `inv` for the next trickle unless the remote knows it; returns whether it was queued.
-    pub(crate) fn queue(&mut self, inv: Inventory, now: Instant) -> bool {
+    pub fn queue(&mut self, inv: Inventory, now: Instant) -> bool {
         if self.is_known(&inv, now) {
             return false;
         }
@@ -85,13 +88,14 @@ impl InventoryRelay {
         true
     }
 
-    pub(crate) fn pending(&self) -> usize {
+    /// Items waiting for the next trickle.
+    pub fn pending(&self) -> usize {
         self.pending.len()
     }
 
     /// Empties the queue into `inv` payloads of at most [`MAX_INV_PER_TRICKLE`] items, skipping what became
     /// known since it was queued (and repeats) and marking everything announced as known.
-    pub(crate) fn take_batches(&mut self, now: Instant) -> Vec<Vec<Inventory>> {
+    pub fn take_batches(&mut self, now: Instant) -> Vec<Vec<Inventory>> {
         let mut batches = Vec::new();
         let mut batch = Vec::new();
         // The cache may hold fewer items than are pending, so repeats are also caught here.
@@ -156,7 +160,7 @@ mod tests {
 
     #[test]
     fn intervals() {
-        let mut rng = SmallRng::new();
+        let mut rng = <rand::rngs::SmallRng as rand::SeedableRng>::seed_from_u64(1);
         let random = TrickleInterval::default();
         for _ in 0..1000 {
             let d = random.next(&mut rng);

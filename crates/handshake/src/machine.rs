@@ -283,7 +283,8 @@ impl<M: HandshakeMessage> Handshake<M> {
                 return Err(HandshakeError::Refused(reason));
             }
         }
-        self.time_offset = remote.timestamp - unix_time;
+        // Saturating: the remote's timestamp is whatever it chose to send.
+        self.time_offset = remote.timestamp.saturating_sub(unix_time);
         self.features.witness = M::has_witness(remote.services);
         if self.direction == Direction::Inbound {
             self.outbox.push_back(M::version(self.local.clone()));

@@ -1,0 +1,114 @@
+//! Why a connection ended, and why a message could not be queued or sent.
+
+use coinpeer_handshake::HandshakeError;
+use coinpeer_wire::{Command, DecodeError, EncodeError};
+use std::io;
+
+/// Why a connection ended. Set once, by whatever ended it first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DisconnectReason {
+    /// The remote closed the connection.
+    #[error("remote closed the connection")]
+    RemoteClosed,
+    /// No whole message arrived for the idle timeout.
+    #[error("idle timeout: no message received in time")]
+    Idle,
+    /// Our ping went unanswered for the ping timeout.
+    #[error("ping timeout: no pong in time")]
+    PingTimeout,
+    /// The remote sent something that breaks the protocol.
+    #[error("protocol violation: {0}")]
+    Protocol(#[from] ProtocolViolation),
+    /// Our side asked to disconnect.
+    #[error("disconnected locally")]
+    LocalRequest,
+    /// The handshake failed.
+    #[error("handshake failed: {0}")]
+    Handshake(#[from] HandshakeError),
+    /// A requested item was not delivered in time.
+    #[error("stalled waiting for {command}")]
+    Stall {
+        /// The command whose answer was awaited.
+        command: Command,
+    },
+    /// We asked the remote for more items than may be outstanding at once (dcrd's 75,000).
+    #[error("more than {limit} requested items outstanding")]
+    TooManyRequests {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The remote does not read what we send: a write outlived its deadline or the queue outgrew its cap.
+    #[error("remote does not read what we send")]
+    SlowReader,
+    /// Reading or writing failed.
+    #[error("i/o error: {0:?}")]
+    Io(io::ErrorKind),
+    /// The application's handler for this peer panicked or overran its time budget (set by drivers).
+    #[error("the application's handler failed: {0}")]
+    Handler(&'static str),
+}
+
+/// A protocol violation by the remote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolViolation {
+    /// Bytes that do not decode (bad magic, checksum, size, payload).
+    #[error("malformed message: {0}")]
+    Malformed(DecodeError),
+    /// A message allowed once (version, verack, a feature announcement) came again or too late.
+    #[error("duplicate or late {0}")]
+    Duplicate(Command),
+    /// A request for a service we do not advertise (Bitcoin: BIP37 filters or `mempool` without bloom).
+    #[error("{0} needs a service we do not advertise")]
+    ServiceNotOffered(Command),
+    /// A value outside what the protocol allows (e.g. a negative `feefilter`).
+    #[error("{0} carries a value out of range")]
+    OutOfRange(Command),
+    /// Before its verack, the remote sent more than we hold for a stranger.
+    #[error("more than {budget} bytes of messages before the verack")]
+    PreHandshakeBudget {
+        /// The budget, in bytes.
+        budget: usize,
+    },
+    /// A command this dialect does not know, with strict unknown-command handling on (dcrd's rule).
+    #[error("unknown command {0}")]
+    UnknownCommand(Command),
+}
+
+/// Why [`Connection::send`](crate::Connection::send) did not take a message; the message comes back.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError<M> {
+    /// The send buffer is full: try again once queued messages have been written.
+    #[error("the send buffer is full")]
+    Full(M),
+    /// The remote's version is not known yet, so the message cannot be encoded.
+    #[error("the handshake has not negotiated a version yet")]
+    NotReady(M),
+    /// The connection is closing or closed.
+    #[error("the connection is closed")]
+    Closed(M),
+}
+
+impl<M> SendError<M> {
+    /// The message that was not queued.
+    pub fn into_message(self) -> M {
+        match self {
+            SendError::Full(m) | SendError::NotReady(m) | SendError::Closed(m) => m,
+        }
+    }
+}
+
+/// Why a queued message was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendFailure {
+    /// It cannot be encoded at the negotiated version (e.g. too large, or a type the version lacks). The
+    /// connection stays up.
+    #[error("cannot encode: {0}")]
+    Encode(EncodeError),
+    /// The write failed.
+    #[error("write failed: {0:?}")]
+    Io(io::ErrorKind),
+}

@@ -1,0 +1,232 @@
+//! Outgoing frames: two priorities, a window being written, and caps that count real memory.
+//!
+//! Control messages (version, verack, pong, reject) go ahead of bulk data, but never into the middle of a
+//! frame already being written: frames move from the queues into the write window only when the transport
+//! asks for bytes, control first. Small frames are encoded into one shared buffer and split off it, so a
+//! burst of them costs one allocation, not one each.
+
+use crate::dialect::Expect;
+use crate::event::SendId;
+use bytes::{Bytes, BytesMut};
+use coinpeer_wire::Command;
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::time::Instant;
+
+/// The write window grows to this many bytes, or [`WINDOW_FRAMES`] frames, whichever comes first.
+const WINDOW_BYTES: usize = 256 * 1024;
+/// At most this many frames in the window (one `writev` each).
+pub(crate) const WINDOW_FRAMES: usize = 64;
+/// How much the shared encoding buffer grows at a time.
+const ARENA_CHUNK: usize = 16 * 1024;
+
+/// Which queue a frame waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Priority {
+    /// Handshake messages, pongs, rejects: ahead of everything not yet being written.
+    Control,
+    /// Everything else, in order; held back until the handshake completes.
+    Bulk,
+}
+
+/// One encoded message waiting to be written.
+#[derive(Debug)]
+pub(crate) struct OutFrame {
+    /// The frame, or only its header when the payload is forwarded as received.
+    pub(crate) head: Bytes,
+    /// A forwarded payload, shared with the frame it arrived in; empty otherwise.
+    pub(crate) body: Bytes,
+    pub(crate) command: Command,
+    /// Whom to tell once it is written; `None` for frames the connection sent on its own.
+    pub(crate) id: Option<SendId>,
+    /// The nonce of a ping, whose round trip starts when it is written.
+    pub(crate) ping_nonce: Option<u64>,
+    /// The answers it asks for, whose deadlines start when it is written.
+    pub(crate) expects: Vec<Expect>,
+}
+
+impl OutFrame {
+    pub(crate) fn len(&self) -> usize {
+        self.head.len() + self.body.len()
+    }
+
+    /// What holding this frame costs: its bytes, its bookkeeping and its expectations.
+    fn memory(&self) -> usize {
+        self.len()
+            + std::mem::size_of::<OutFrame>()
+            + self.expects.capacity() * std::mem::size_of::<Expect>()
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct SendQueue {
+    control: VecDeque<OutFrame>,
+    bulk: VecDeque<OutFrame>,
+    /// Frames being written, in order; the first may be partly written.
+    window: VecDeque<OutFrame>,
+    /// Bytes of the window's first frame already written.
+    written: usize,
+    /// When the window's first frame became first: the remote must take it before its write deadline.
+    front_since: Option<Instant>,
+    /// Memory held by all frames of the three queues.
+    memory: usize,
+    /// Requested items in queued frames, not yet tracked by stall detection.
+    queued_expects: usize,
+    /// Where small frames are encoded.
+    arena: BytesMut,
+    /// Bulk frames wait until the remote's verack.
+    hold_bulk: bool,
+}
+
+impl SendQueue {
+    pub(crate) fn new() -> Self {
+        SendQueue {
+            hold_bulk: true,
+            ..SendQueue::default()
+        }
+    }
+
+    /// A buffer to encode one frame into; hand it back with [`push`](Self::push) once encoded.
+    pub(crate) fn buffer(&mut self) -> &mut BytesMut {
+        if self.arena.capacity() - self.arena.len() < 1024 {
+            // Replace rather than grow: earlier frames still share the old allocation.
+            self.arena = BytesMut::with_capacity(ARENA_CHUNK);
+        }
+        &mut self.arena
+    }
+
+    /// Takes the frame just encoded into [`buffer`](Self::buffer) out of it.
+    pub(crate) fn take_encoded(&mut self) -> Bytes {
+        self.arena.split().freeze()
+    }
+
+    pub(crate) fn push(&mut self, frame: OutFrame, priority: Priority) {
+        self.memory += frame.memory();
+        self.queued_expects += frame.expects.len();
+        match priority {
+            Priority::Control => self.control.push_back(frame),
+            Priority::Bulk => self.bulk.push_back(frame),
+        }
+    }
+
+    pub(crate) fn release_bulk(&mut self) {
+        self.hold_bulk = false;
+    }
+
+    pub(crate) fn memory(&self) -> usize {
+        self.memory
+    }
+
+    pub(crate) fn queued_expects(&self) -> usize {
+        self.queued_expects
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.window.is_empty() && self.control.is_empty() && (self.hold_bulk || self.bulk.is_empty())
+    }
+
+    /// When the frame being written started waiting to be taken by the remote.
+    pub(crate) fn front_since(&self) -> Option<(Instant, usize)> {
+        self.front_since.zip(self.window.front().map(OutFrame::len))
+    }
+
+    /// Moves frames into the window: every control frame, then bulk ones up to the window's size.
+    fn refill(&mut self, now: Instant) {
+        let mut bytes: usize = self.window.iter().map(OutFrame::len).sum();
+        while let Some(f) = self.control.pop_front() {
+            bytes += f.len();
+            self.window.push_back(f);
+        }
+        while !self.hold_bulk && self.window.len() < WINDOW_FRAMES && bytes < WINDOW_BYTES {
+            let Some(f) = self.bulk.pop_front() else { break };
+            bytes += f.len();
+            self.window.push_back(f);
+        }
+        if !self.window.is_empty() {
+            self.front_since.get_or_insert(now);
+        }
+    }
+
+    /// Fills `dst` with the bytes to write next, in order; returns how many slices it filled.
+    pub(crate) fn slices<'a>(&'a mut self, now: Instant, dst: &mut [IoSlice<'a>]) -> usize {
+        self.refill(now);
+        let mut skip = self.written;
+        let parts = self.window.iter().flat_map(|f| [&f.head, &f.body]);
+        let mut n = 0;
+        for part in parts {
+            if n == dst.len() {
+                break;
+            }
+            if skip >= part.len() {
+                skip -= part.len();
+                continue;
+            }
+            dst[n] = IoSlice::new(&part[skip..]);
+            skip = 0;
+            n += 1;
+        }
+        n
+    }
+
+    /// The next piece to write as one buffer: the rest of the first part of the window's first frame.
+    pub(crate) fn next_chunk(&mut self, now: Instant) -> Option<Bytes> {
+        self.refill(now);
+        let f = self.window.front()?;
+        Some(if self.written < f.head.len() {
+            f.head.slice(self.written..)
+        } else {
+            f.body.slice(self.written - f.head.len()..)
+        })
+    }
+
+    /// Records that `n` more bytes were written; returns the frames now wholly written, in order.
+    pub(crate) fn advance(&mut self, mut n: usize, now: Instant, done: &mut Vec<OutFrame>) {
+        while n > 0 {
+            let Some(front) = self.window.front() else { break };
+            let left = front.len() - self.written;
+            if n < left {
+                self.written += n;
+                break;
+            }
+            n -= left;
+            self.written = 0;
+            let f = self.window.pop_front().expect("front exists");
+            self.forget(&f);
+            done.push(f);
+            self.front_since = (!self.window.is_empty()).then_some(now);
+        }
+    }
+
+    fn forget(&mut self, f: &OutFrame) {
+        self.memory -= f.memory();
+        self.queued_expects -= f.expects.len();
+    }
+
+    /// Removes the frames being written (a write failed); returns them in order.
+    pub(crate) fn drain_window(&mut self) -> Vec<OutFrame> {
+        let window: Vec<OutFrame> = self.window.drain(..).collect();
+        for f in &window {
+            self.forget(f);
+        }
+        self.written = 0;
+        self.front_since = None;
+        window
+    }
+
+    /// Empties every queue except the window's partly written frame when `keep_front` is set; returns what
+    /// was removed, in order.
+    pub(crate) fn drain(&mut self, keep_front: bool) -> Vec<OutFrame> {
+        let front = if keep_front && self.written > 0 { self.window.pop_front() } else { None };
+        let all: Vec<OutFrame> = self.window.drain(..).chain(self.control.drain(..)).chain(self.bulk.drain(..)).collect();
+        for f in &all {
+            self.forget(f);
+        }
+        if let Some(f) = front {
+            self.window.push_back(f);
+        } else {
+            self.written = 0;
+            self.front_since = None;
+        }
+        all
+    }
+}

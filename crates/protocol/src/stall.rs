@@ -1,0 +1,242 @@
+//! Stall detection: a deadline for every item we asked the remote for.
+//!
+//! Items are tracked one by one (a `getdata` for three blocks waits for three answers), as dcrd does, with
+//! btcd's progress rule on top: an answer of the awaited kind extends the deadlines of the rest of that
+//! kind, so a slow but honest peer serving many large blocks is never cut off, while one that stops
+//! answering is. Deadlines run on the active clock (see `Pauses`): time the application held input back
+//! is not the remote's fault.
+
+use crate::dialect::{Awaited, Expect};
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// dcrd's cap on requested items outstanding at once.
+pub const DEFAULT_MAX_OUTSTANDING_REQUESTS: usize = 75_000;
+
+/// Stall detection settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StallConfig {
+    /// How long an answer may take (default 30 s), counted from the request or from the latest answer of
+    /// the same kind, whichever is later.
+    pub timeout: Duration,
+    /// How long a `headers` answer to our `getheaders` may take. `None` (the default) does not track
+    /// `getheaders` at all: a remote with nothing new may rightly stay silent (btcd #725).
+    pub headers_timeout: Option<Duration>,
+    /// The most requested items outstanding at once; more ends the connection (dcrd: 75,000).
+    pub max_outstanding: usize,
+}
+
+impl Default for StallConfig {
+    fn default() -> Self {
+        StallConfig {
+            timeout: Duration::from_secs(30),
+            headers_timeout: None,
+            max_outstanding: DEFAULT_MAX_OUTSTANDING_REQUESTS,
+        }
+    }
+}
+
+impl StallConfig {
+    /// The defaults, also tracking `getheaders` with btcd's 90 s allowance (for a sync peer).
+    pub fn tracking_headers() -> Self {
+        StallConfig {
+            headers_timeout: Some(Duration::from_secs(90)),
+            ..StallConfig::default()
+        }
+    }
+}
+
+/// One awaited item.
+#[derive(Debug)]
+struct Pending {
+    kind: &'static str,
+    /// Tells this request from an older one for the same item still listed in its kind's order.
+    seq: u64,
+}
+
+/// The items of one kind (one reply command), oldest first.
+#[derive(Debug, Default)]
+struct Kind {
+    /// Items in the order they were requested; entries answered since are skipped when they reach the front.
+    order: VecDeque<(Instant, u64, Awaited)>,
+    /// When an item of this kind was last answered.
+    progress: Option<Instant>,
+    timeout: Duration,
+}
+
+/// The deadlines of one connection, on the active clock.
+#[derive(Debug)]
+pub(crate) struct StallTracker {
+    config: StallConfig,
+    items: HashMap<Awaited, Pending>,
+    kinds: HashMap<&'static str, Kind>,
+    next_seq: u64,
+}
+
+impl StallTracker {
+    pub(crate) fn new(config: StallConfig) -> Self {
+        StallTracker {
+            config,
+            items: HashMap::new(),
+            kinds: HashMap::new(),
+            next_seq: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn max_outstanding(&self) -> usize {
+        self.config.max_outstanding
+    }
+
+    /// Starts (or restarts: a newer request replaces an older one) the wait for an answer.
+    pub(crate) fn expect(&mut self, expect: Expect, now: Instant) {
+        let (key, kind, timeout) = match expect {
+            Expect::Item { hash, reply } => (Awaited::Item(hash), reply, self.config.timeout),
+            Expect::Reply(reply) => (Awaited::Reply(reply), reply, self.config.timeout),
+            Expect::Headers => match self.config.headers_timeout {
+                Some(t) => (Awaited::Reply("headers"), "headers", t),
+                None => return,
+            },
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.items.insert(key, Pending { kind, seq });
+        let k = self.kinds.entry(kind).or_default();
+        k.timeout = timeout;
+        k.order.push_back((now, seq, key));
+    }
+
+    /// Ends the wait for `awaited` if it was awaited; its kind made progress.
+    pub(crate) fn answered(&mut self, awaited: Awaited, now: Instant) {
+        if let Some(p) = self.items.remove(&awaited) {
+            if let Some(k) = self.kinds.get_mut(p.kind) {
+                k.progress = Some(now);
+            }
+        }
+    }
+
+    /// The earliest deadline, on the active clock.
+    pub(crate) fn next_deadline(&mut self) -> Option<(Instant, &'static str)> {
+        let items = &self.items;
+        let mut earliest: Option<(Instant, &'static str)> = None;
+        self.kinds.retain(|&name, k| {
+            // Drop answered or superseded entries from the front: the front is then the oldest live request.
+            while let Some(&(_, seq, key)) = k.order.front() {
+                if items.get(&key).is_some_and(|p| p.seq == seq) {
+                    break;
+                }
+                k.order.pop_front();
+            }
+            let Some(&(sent, ..)) = k.order.front() else {
+                return false;
+            };
+            let from = k.progress.map_or(sent, |p| p.max(sent));
+            let deadline = crate::clock::later(from, k.timeout);
+            if earliest.is_none_or(|(e, _)| deadline < e) {
+                earliest = Some((deadline, name));
+            }
+            true
+        });
+        earliest
+    }
+
+    /// The reply command of a kind whose deadline has passed at `now`, if any.
+    pub(crate) fn overdue(&mut self, now: Instant) -> Option<&'static str> {
+        self.next_deadline().filter(|&(d, _)| now >= d).map(|(_, kind)| kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coinpeer_wire::Hash256;
+
+    fn block(n: u8) -> Expect {
+        Expect::Item {
+            hash: Hash256([n; 32]),
+            reply: "block",
+        }
+    }
+
+    fn answer(n: u8) -> Awaited {
+        Awaited::Item(Hash256([n; 32]))
+    }
+
+    #[test]
+    fn a_deadline_passes_at_the_timeout_and_an_answer_ends_it() {
+        let t0 = Instant::now();
+        let mut s = StallTracker::new(StallConfig::default());
+        s.expect(block(1), t0);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(29)), None);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(30)), Some("block"));
+        s.answered(answer(1), t0 + Duration::from_secs(1));
+        assert_eq!(s.overdue(t0 + Duration::from_secs(60)), None);
+        assert_eq!(s.next_deadline(), None);
+    }
+
+    #[test]
+    fn each_answer_of_a_kind_extends_the_rest_of_that_kind() {
+        let t0 = Instant::now();
+        let s_ = |n| t0 + Duration::from_secs(n);
+        let mut s = StallTracker::new(StallConfig::default());
+        for n in 0..16 {
+            s.expect(block(n), t0);
+        }
+        // A slow but honest peer: one block every 20 s, 320 s for all of them.
+        for n in 0..15 {
+            let at = s_(20 * (n as u64 + 1));
+            assert_eq!(s.overdue(at), None, "block {n}");
+            s.answered(answer(n), at);
+        }
+        assert_eq!(s.next_deadline(), Some((s_(300 + 30), "block")));
+        assert_eq!(
+            s.overdue(s_(330)),
+            Some("block"),
+            "silence after the last answer still stalls"
+        );
+    }
+
+    #[test]
+    fn progress_of_one_kind_does_not_extend_another() {
+        let t0 = Instant::now();
+        let mut s = StallTracker::new(StallConfig::default());
+        s.expect(block(1), t0);
+        s.expect(
+            Expect::Item {
+                hash: Hash256([9; 32]),
+                reply: "tx",
+            },
+            t0,
+        );
+        s.expect(block(2), t0);
+        s.answered(answer(1), t0 + Duration::from_secs(20));
+        assert_eq!(s.overdue(t0 + Duration::from_secs(30)), Some("tx"));
+    }
+
+    #[test]
+    fn headers_are_tracked_only_when_configured() {
+        let t0 = Instant::now();
+        let mut s = StallTracker::new(StallConfig::default());
+        s.expect(Expect::Headers, t0);
+        assert_eq!(s.len(), 0);
+        let mut s = StallTracker::new(StallConfig::tracking_headers());
+        s.expect(Expect::Headers, t0);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(89)), None);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(90)), Some("headers"));
+    }
+
+    #[test]
+    fn a_newer_request_restarts_the_deadline() {
+        let t0 = Instant::now();
+        let mut s = StallTracker::new(StallConfig::default());
+        s.expect(Expect::Reply("initstate"), t0);
+        s.expect(Expect::Reply("initstate"), t0 + Duration::from_secs(20));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(40)), None);
+        assert_eq!(s.overdue(t0 + Duration::from_secs(50)), Some("initstate"));
+    }
+}

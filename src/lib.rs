@@ -5,6 +5,8 @@
 //! - [`wire`] (`coinpeer-wire`): the sans-IO codec: framing, every message of both dialects, hashing.
 //! - [`cache`] (`coinpeer-cache`): the nonce and known-inventory LRU caches.
 //! - [`handshake`] (`coinpeer-handshake`): the sans-IO version/verack state machine.
+//! - [`protocol`] (`coinpeer-protocol`): the whole peer as a sans-IO state machine (bytes and time in;
+//!   bytes, events and deadlines out).
 //! - [`runtime`] (`coinpeer-runtime`): the tokio peer.
 //!
 //! ```
@@ -19,5 +21,6 @@
 
 pub use coinpeer_cache as cache;
 pub use coinpeer_handshake as handshake;
+pub use coinpeer_protocol as protocol;
 pub use coinpeer_runtime as runtime;
 pub use coinpeer_wire as wire;

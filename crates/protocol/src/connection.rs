@@ -88,8 +88,6 @@ pub struct Connection<D: Dialect> {
     pub(crate) fee_filter: Option<i64>,
     pub(crate) events: VecDeque<Event<D::Message>>,
     next_id: u64,
-    /// Scratch space for frames just written, kept to avoid an allocation per write.
-    pub(crate) written: Vec<OutFrame>,
 }
 
 impl<D: Dialect> Connection<D> {
@@ -134,7 +132,6 @@ impl<D: Dialect> Connection<D> {
             fee_filter: None,
             events: VecDeque::new(),
             next_id: 0,
-            written: Vec::new(),
             config,
         };
         conn.flush_handshake(start.now);
@@ -143,7 +140,12 @@ impl<D: Dialect> Connection<D> {
 
     /// The next event, if any. Poll until `None` after every call that takes input or time.
     pub fn poll_event(&mut self) -> Option<Event<D::Message>> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() && self.events.capacity() > 0 {
+            // Events are large; an idle connection should not keep room for a burst of them.
+            self.events = VecDeque::new();
+        }
+        event
     }
 
     /// Queues `msg`, encoded for the negotiated version, behind what is already queued. The returned id's
@@ -449,4 +451,3 @@ impl<D: Dialect> std::fmt::Debug for Connection<D> {
             .finish_non_exhaustive()
     }
 }
-

@@ -31,6 +31,11 @@ impl<D: Dialect> Connection<D> {
                 Err(e) => self.protocol_error(e, now),
             }
         }
+        let buffer = self.frames.buffer_mut();
+        if buffer.is_empty() && buffer.capacity() > 0 {
+            // Nothing is waiting to be cut into frames: an idle connection keeps no buffer.
+            *buffer = bytes::BytesMut::new();
+        }
     }
 
     /// The remote closed its side of the connection.
@@ -96,7 +101,8 @@ impl<D: Dialect> Connection<D> {
                 h.replay.push((msg, frame));
                 // The next frame must fit in what is left of the budget.
                 let left = budget - h.held;
-                self.frames.set_payload_cap(Some(u32::try_from(left).unwrap_or(u32::MAX)));
+                self.frames
+                    .set_payload_cap(Some(u32::try_from(left).unwrap_or(u32::MAX)));
                 return;
             }
             _ => None,
@@ -114,7 +120,8 @@ impl<D: Dialect> Connection<D> {
                 witness: D::Message::has_witness(remote.services),
             };
             self.frames.set_version(negotiated);
-            self.frames.set_payload_cap(Some(u32::try_from(budget).unwrap_or(u32::MAX)));
+            self.frames
+                .set_payload_cap(Some(u32::try_from(budget).unwrap_or(u32::MAX)));
             self.frames.skip_unknown_commands(true);
             self.events.push_back(Event::Version(Box::new(remote)));
         }
@@ -170,7 +177,9 @@ impl<D: Dialect> Connection<D> {
 
     /// The handshake completed: the session starts, held messages are released and replayed.
     fn open(&mut self, now: Instant) {
-        let State::Handshaking(h) = std::mem::replace(&mut self.state, State::Open) else { return };
+        let State::Handshaking(h) = std::mem::replace(&mut self.state, State::Open) else {
+            return;
+        };
         let h = *h;
         let Some(n) = h.machine.finish() else { return };
         let session = Session {
@@ -216,7 +225,12 @@ impl<D: Dialect> Connection<D> {
             }
             Control::HandshakeOnly => {
                 let command = msg.command();
-                let reject = D::Message::reject(self.encode.version, command.as_str(), RejectCode::DUPLICATE.0, "duplicate");
+                let reject = D::Message::reject(
+                    self.encode.version,
+                    command.as_str(),
+                    RejectCode::DUPLICATE.0,
+                    "duplicate",
+                );
                 let violation = ProtocolViolation::Duplicate(command);
                 return self.close_with(violation.into(), now, reject.into_iter().collect());
             }
@@ -244,7 +258,12 @@ impl<D: Dialect> Connection<D> {
 
     fn protocol_error(&mut self, e: DecodeError, now: Instant) {
         let reject = match &self.state {
-            State::Open => D::Message::reject(self.encode.version, "malformed", RejectCode::MALFORMED.0, &e.to_string()),
+            State::Open => D::Message::reject(
+                self.encode.version,
+                "malformed",
+                RejectCode::MALFORMED.0,
+                &e.to_string(),
+            ),
             _ => None,
         };
         let violation = ProtocolViolation::Malformed(e);

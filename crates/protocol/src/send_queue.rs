@@ -52,9 +52,7 @@ impl OutFrame {
 
     /// What holding this frame costs: its bytes, its bookkeeping and its expectations.
     fn memory(&self) -> usize {
-        self.len()
-            + std::mem::size_of::<OutFrame>()
-            + self.expects.capacity() * std::mem::size_of::<Expect>()
+        self.len() + std::mem::size_of::<OutFrame>() + self.expects.capacity() * std::mem::size_of::<Expect>()
     }
 }
 
@@ -195,6 +193,10 @@ impl SendQueue {
             done.push(f);
             self.front_since = (!self.window.is_empty()).then_some(now);
         }
+        if self.window.is_empty() && self.control.is_empty() && self.bulk.is_empty() {
+            // An idle connection holds no send buffer: the memory goes once the written frames are dropped.
+            self.arena = BytesMut::new();
+        }
     }
 
     fn forget(&mut self, f: &OutFrame) {
@@ -216,8 +218,17 @@ impl SendQueue {
     /// Empties every queue except the window's partly written frame when `keep_front` is set; returns what
     /// was removed, in order.
     pub(crate) fn drain(&mut self, keep_front: bool) -> Vec<OutFrame> {
-        let front = if keep_front && self.written > 0 { self.window.pop_front() } else { None };
-        let all: Vec<OutFrame> = self.window.drain(..).chain(self.control.drain(..)).chain(self.bulk.drain(..)).collect();
+        let front = if keep_front && self.written > 0 {
+            self.window.pop_front()
+        } else {
+            None
+        };
+        let all: Vec<OutFrame> = self
+            .window
+            .drain(..)
+            .chain(self.control.drain(..))
+            .chain(self.bulk.drain(..))
+            .collect();
         for f in &all {
             self.forget(f);
         }

@@ -136,7 +136,7 @@ impl StallTracker {
             };
             let from = k.progress.map_or(sent, |p| p.max(sent));
             let deadline = crate::clock::later(from, k.timeout);
-            if earliest.is_none_or(|(e, _)| deadline < e) {
+            if earliest.map_or(true, |(e, _)| deadline < e) {
                 earliest = Some((deadline, name));
             }
             true

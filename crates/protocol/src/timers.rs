@@ -18,14 +18,20 @@ pub(crate) fn write_deadline(frame_len: usize) -> Duration {
 impl<D: Dialect> Connection<D> {
     /// When [`handle_timeout`](Self::handle_timeout) should next be called; `None` when no timer runs.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        let write = self.queue.front_since().map(|(since, len)| later(since, write_deadline(len)));
+        let write = self
+            .queue
+            .front_since()
+            .map(|(since, len)| later(since, write_deadline(len)));
         let own = match &self.state {
             State::Handshaking(h) => Some(h.machine.deadline()),
             State::Open => {
                 let (ping, remote) = self.keepalive.deadlines();
                 let stall = self.stall.as_mut().and_then(|s| s.next_deadline()).map(|(d, _)| d);
                 let remote = stall.map_or(remote, |s| s.min(remote));
-                [ping, self.pauses.real(remote), self.next_trickle].into_iter().flatten().min()
+                [ping, self.pauses.real(remote), self.next_trickle]
+                    .into_iter()
+                    .flatten()
+                    .min()
             }
             State::Closing { deadline, .. } => Some(*deadline),
             State::Closed(_) => return None,

@@ -27,10 +27,10 @@ impl<D: Dialect> Connection<D> {
     /// trip, a request's stall deadline).
     pub fn transmitted(&mut self, n: usize, now: Instant) {
         self.stats.bytes_sent += n as u64;
-        let mut done = std::mem::take(&mut self.written);
+        let mut done = Vec::new();
         self.queue.advance(n, now, &mut done);
         let active = self.pauses.active(now);
-        for f in done.drain(..) {
+        for f in done {
             Stats::record(&mut self.stats.sent, f.command, f.len());
             if let Some(nonce) = f.ping_nonce {
                 self.keepalive.on_ping_written(nonce, now, active);
@@ -42,7 +42,6 @@ impl<D: Dialect> Connection<D> {
             }
             self.report(f.id, Outcome::Sent);
         }
-        self.written = done;
         self.finish_if_drained();
     }
 

@@ -54,7 +54,10 @@ fn before_its_version_a_remote_may_send_nothing_larger_than_a_version() {
     let ev = events(&mut c);
     match disconnected(&ev) {
         Some(DisconnectReason::Protocol(ProtocolViolation::Malformed(e))) => {
-            assert!(matches!(e.kind, ErrorKind::PayloadTooLarge { length: 1000, max: 358 }), "{e}")
+            assert!(
+                matches!(e.kind, ErrorKind::PayloadTooLarge { length: 1000, max: 358 }),
+                "{e}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -89,7 +92,11 @@ fn unknown_commands_before_the_verack_are_skipped_not_held() {
             assert!(c.buffered_input() <= 64 * 1024, "held {} bytes", c.buffered_input());
         }
     }
-    assert!(!c.is_closed(), "skipping is not a violation: {:?}", c.disconnect_reason());
+    assert!(
+        !c.is_closed(),
+        "skipping is not a violation: {:?}",
+        c.disconnect_reason()
+    );
     c.handle_input(&frame(&NET, &Message::Verack, 70016), now);
     assert!(c.is_open());
 }
@@ -110,7 +117,11 @@ fn known_messages_before_the_verack_are_held_within_the_budget_and_replayed() {
             _ => None,
         })
         .collect();
-    assert_eq!(replayed, [Message::SendHeaders, Message::Ping(9)], "after the Connected event, in order");
+    assert_eq!(
+        replayed,
+        [Message::SendHeaders, Message::Ping(9)],
+        "after the Connected event, in order"
+    );
     assert!(c.wants_headers());
 }
 
@@ -144,7 +155,10 @@ fn the_handshake_times_out() {
     c.handle_timeout(deadline - Duration::from_millis(1));
     assert!(!c.is_closed());
     c.handle_timeout(deadline);
-    assert!(matches!(c.disconnect_reason(), Some(DisconnectReason::Handshake(HandshakeError::Timeout))));
+    assert!(matches!(
+        c.disconnect_reason(),
+        Some(DisconnectReason::Handshake(HandshakeError::Timeout))
+    ));
 }
 
 #[test]
@@ -153,7 +167,10 @@ fn connections_of_one_process_recognise_a_connection_to_themselves_by_default() 
     let mut a: Connection<Bitcoin> = connection(Config::new(NET), coinpeer_protocol::Direction::Outbound, now, 1);
     let mut b: Connection<Bitcoin> = connection(Config::new(NET), coinpeer_protocol::Direction::Inbound, now, 2);
     b.handle_input(&a.drain_transmit(now), now);
-    assert!(matches!(b.disconnect_reason(), Some(DisconnectReason::Handshake(HandshakeError::SelfConnection))));
+    assert!(matches!(
+        b.disconnect_reason(),
+        Some(DisconnectReason::Handshake(HandshakeError::SelfConnection))
+    ));
 }
 
 #[test]
@@ -165,7 +182,10 @@ fn a_deferred_decision_settles_the_version_first_then_waits() {
     c.handle_input(&remote_version(), now);
     let ev = events(&mut c);
     assert!(matches!(ev.as_slice(), [Event::Version(v)] if v.version == 70016));
-    assert!(c.drain_transmit(now).is_empty(), "nothing is answered before the decision");
+    assert!(
+        c.drain_transmit(now).is_empty(),
+        "nothing is answered before the decision"
+    );
     // The version is settled: a message sent now is encoded for 70015, and waits for the verack.
     c.send(Message::SendHeaders, now).unwrap();
     c.accept_version(now);
@@ -185,7 +205,9 @@ fn a_refused_version_gets_a_reject_and_closes() {
     assert_eq!(&out[4..10], b"reject");
     assert!(c.is_closed());
     let ev = events(&mut c);
-    assert!(matches!(disconnected(&ev), Some(DisconnectReason::Handshake(HandshakeError::Refused(r))) if r == "not today"));
+    assert!(
+        matches!(disconnected(&ev), Some(DisconnectReason::Handshake(HandshakeError::Refused(r))) if r == "not today")
+    );
 }
 
 #[test]

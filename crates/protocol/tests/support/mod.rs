@@ -48,6 +48,17 @@ impl<D: Dialect> Pair<D> {
         }
     }
 
+    /// A pair whose sides share configurations with other pairs; `seed` varies their randomness.
+    pub fn with_shared(a: &Arc<Config>, b: &Arc<Config>, seed: u64) -> Self {
+        let now = Instant::now();
+        let rng = |n| SmallRng::seed_from_u64(2 * seed + n);
+        Pair {
+            a: Connection::new(a.clone(), start(Direction::Outbound, now), rng(0)).expect("valid config"),
+            b: Connection::new(b.clone(), start(Direction::Inbound, now), rng(1)).expect("valid config"),
+            now,
+        }
+    }
+
     /// Moves bytes both ways until neither side has anything to send.
     pub fn shuttle(&mut self) {
         loop {

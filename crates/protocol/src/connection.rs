@@ -122,7 +122,12 @@ impl<D: Dialect> Connection<D> {
             queue: SendQueue::new(),
             encode: EncodeOptions::new(version),
             session: None,
-            keepalive: KeepAlive::new(config.ping_interval, config.ping_timeout, config.idle_timeout),
+            keepalive: KeepAlive::new(
+                config.ping_interval,
+                config.ping_timeout,
+                config.idle_timeout,
+                start.now,
+            ),
             inventory: InventoryRelay::new(capacity, ttl),
             next_trickle: None,
             stall: config.stall.map(StallTracker::new),
@@ -191,14 +196,20 @@ impl<D: Dialect> Connection<D> {
             id: Some(id),
             ping_nonce: None,
             expects: Vec::new(),
+            priority: Priority::Bulk,
         };
-        self.push_frame(frame, Priority::Bulk, now);
+        self.push_frame(frame, now);
         Ok(id)
     }
 
     /// Whether [`send`](Self::send) would take a message now.
     pub fn can_send(&self) -> bool {
-        matches!(self.state, State::Open | State::Handshaking(_)) && self.queue.memory() < self.config.send_buffer
+        let ready = match &self.state {
+            State::Open => true,
+            State::Handshaking(h) => h.version_received,
+            State::Closing { .. } | State::Closed(_) => false,
+        };
+        ready && self.queue.memory() < self.config.send_buffer
     }
 
     /// Encodes and queues a message; an encoding failure is reported to `id`'s owner.
@@ -229,13 +240,14 @@ impl<D: Dialect> Connection<D> {
             id,
             ping_nonce,
             expects,
+            priority,
         };
-        self.push_frame(frame, priority, now);
+        self.push_frame(frame, now);
     }
 
-    fn push_frame(&mut self, frame: OutFrame, priority: Priority, now: Instant) {
+    fn push_frame(&mut self, frame: OutFrame, now: Instant) {
         let requested = frame.expects.len();
-        self.queue.push(frame, priority);
+        self.queue.push(frame);
         if let Some(stall) = &self.stall {
             let outstanding = stall.len() + self.queue.queued_expects();
             if requested > 0 && outstanding > stall.max_outstanding() {

@@ -17,8 +17,11 @@ pub(crate) struct KeepAlive {
     next_ping: Option<Instant>,
     /// The nonce of the ping queued or in flight, not yet answered.
     awaiting: Option<u64>,
-    /// When that ping was written: real time for the latency, active time for the timeout.
-    sent_at: Option<(Instant, Instant)>,
+    /// When that ping was written (real time), for the latency.
+    sent_at: Option<Instant>,
+    /// When the oldest ping still unanswered was written (active time): the ping timeout runs from it, so
+    /// that newer pings replacing an unanswered one do not push the timeout back.
+    unanswered_since: Option<Instant>,
     /// Round trip of the last answered ping.
     latency: Option<Duration>,
     /// When the last whole message arrived (active time).
@@ -34,7 +37,8 @@ pub(crate) enum Due {
 }
 
 impl KeepAlive {
-    pub(crate) fn new(interval: Option<Duration>, timeout: Duration, idle: Duration) -> Self {
+    /// Keep-alive for a connection starting at `now` (its timers start only when it opens).
+    pub(crate) fn new(interval: Option<Duration>, timeout: Duration, idle: Duration, now: Instant) -> Self {
         KeepAlive {
             interval,
             timeout,
@@ -42,9 +46,10 @@ impl KeepAlive {
             next_ping: None,
             awaiting: None,
             sent_at: None,
+            unanswered_since: None,
             latency: None,
             // Replaced when the connection opens; until then the handshake's own timeout applies.
-            last_message: Instant::now(),
+            last_message: now,
         }
     }
 
@@ -67,7 +72,8 @@ impl KeepAlive {
     /// A ping left: its round trip and its timeout start now.
     pub(crate) fn on_ping_written(&mut self, nonce: u64, now: Instant, active: Instant) {
         if self.awaiting == Some(nonce) {
-            self.sent_at = Some((now, active));
+            self.sent_at = Some(now);
+            self.unanswered_since.get_or_insert(active);
         }
     }
 
@@ -76,11 +82,12 @@ impl KeepAlive {
         if nonce == 0 || self.awaiting != Some(nonce) {
             return;
         }
-        if let Some((sent, _)) = self.sent_at {
+        if let Some(sent) = self.sent_at {
             self.latency = Some(now.saturating_duration_since(sent));
         }
         self.awaiting = None;
         self.sent_at = None;
+        self.unanswered_since = None;
     }
 
     pub(crate) fn latency(&self) -> Option<Duration> {
@@ -95,7 +102,7 @@ impl KeepAlive {
     /// time), as `(real, active)`.
     pub(crate) fn deadlines(&self) -> (Option<Instant>, Instant) {
         let idle = later(self.last_message, self.idle);
-        let pong = self.sent_at.map(|(_, active)| later(active, self.timeout));
+        let pong = self.unanswered_since.map(|active| later(active, self.timeout));
         (self.next_ping, pong.map_or(idle, |p| p.min(idle)))
     }
 
@@ -104,8 +111,8 @@ impl KeepAlive {
         if active >= later(self.last_message, self.idle) {
             return Err(DisconnectReason::Idle);
         }
-        if let Some((_, sent)) = self.sent_at {
-            if active >= later(sent, self.timeout) {
+        if let Some(since) = self.unanswered_since {
+            if active >= later(since, self.timeout) {
                 return Err(DisconnectReason::PingTimeout);
             }
         }

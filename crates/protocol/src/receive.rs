@@ -8,7 +8,7 @@ use crate::send_queue::Priority;
 use crate::stats::{Stats, UNKNOWN_COMMANDS};
 use coinpeer_handshake::{HandshakeError, HandshakeMessage, MessageKind};
 use coinpeer_wire::bitcoin::RejectCode;
-use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage};
+use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage, HEADER_LEN};
 use std::io;
 use std::time::Instant;
 
@@ -99,8 +99,8 @@ impl<D: Dialect> Connection<D> {
                     return self.close_with(violation.into(), now, Vec::new());
                 }
                 h.replay.push((msg, frame));
-                // The next frame must fit in what is left of the budget.
-                let left = budget - h.held;
+                // The next frame, header included, must fit in what is left of the budget.
+                let left = (budget - h.held).saturating_sub(HEADER_LEN);
                 self.frames
                     .set_payload_cap(Some(u32::try_from(left).unwrap_or(u32::MAX)));
                 return;
@@ -120,8 +120,10 @@ impl<D: Dialect> Connection<D> {
                 witness: D::Message::has_witness(remote.services),
             };
             self.frames.set_version(negotiated);
+            // A frame is held whole, header included: its payload gets the budget less the header.
+            let cap = budget.saturating_sub(HEADER_LEN);
             self.frames
-                .set_payload_cap(Some(u32::try_from(budget).unwrap_or(u32::MAX)));
+                .set_payload_cap(Some(u32::try_from(cap).unwrap_or(u32::MAX)));
             self.frames.skip_unknown_commands(true);
             self.events.push_back(Event::Version(Box::new(remote)));
         }
@@ -239,6 +241,11 @@ impl<D: Dialect> Connection<D> {
                 return self.close_with(violation.into(), now, Vec::new());
             }
             _ => {}
+        }
+        if !self.is_open() {
+            // Answering it ended the connection (its pong took the queue past its cap): the Disconnected
+            // event is already out, and nothing may follow it.
+            return;
         }
         self.events.push_back(Event::Message { msg, frame });
     }

@@ -2,7 +2,8 @@
 //!
 //! Control messages (version, verack, pong, reject) go ahead of bulk data, but never into the middle of a
 //! frame already being written: frames move from the queues into the write window only when the transport
-//! asks for bytes, control first. Small frames are encoded into one shared buffer and split off it, so a
+//! asks for bytes, control first, and bulk frames offered to an earlier write but not begun step back behind
+//! control frames queued since. Small frames are encoded into one shared buffer and split off it, so a
 //! burst of them costs one allocation, not one each.
 
 use crate::dialect::Expect;
@@ -43,6 +44,8 @@ pub(crate) struct OutFrame {
     pub(crate) ping_nonce: Option<u64>,
     /// The answers it asks for, whose deadlines start when it is written.
     pub(crate) expects: Vec<Expect>,
+    /// Which queue it waits in.
+    pub(crate) priority: Priority,
 }
 
 impl OutFrame {
@@ -98,10 +101,10 @@ impl SendQueue {
         self.arena.split().freeze()
     }
 
-    pub(crate) fn push(&mut self, frame: OutFrame, priority: Priority) {
+    pub(crate) fn push(&mut self, frame: OutFrame) {
         self.memory += frame.memory();
         self.queued_expects += frame.expects.len();
-        match priority {
+        match frame.priority {
             Priority::Control => self.control.push_back(frame),
             Priority::Bulk => self.bulk.push_back(frame),
         }
@@ -130,6 +133,15 @@ impl SendQueue {
 
     /// Moves frames into the window: every control frame, then bulk ones up to the window's size.
     fn refill(&mut self, now: Instant) {
+        if !self.control.is_empty() {
+            // Bulk frames offered to an earlier write but not begun go back to their queue, behind the
+            // control frames: only a frame partly written stays ahead of them.
+            let begun = usize::from(self.written > 0);
+            while self.window.len() > begun && self.window.back().is_some_and(|f| f.priority == Priority::Bulk) {
+                let f = self.window.pop_back().expect("the window is not empty");
+                self.bulk.push_front(f);
+            }
+        }
         let mut bytes: usize = self.window.iter().map(OutFrame::len).sum();
         while let Some(f) = self.control.pop_front() {
             bytes += f.len();

@@ -122,7 +122,8 @@ impl StallTracker {
     /// The earliest deadline, on the active clock.
     pub(crate) fn next_deadline(&mut self) -> Option<(Instant, &'static str)> {
         let items = &self.items;
-        let mut earliest: Option<(Instant, &'static str)> = None;
+        // Ties go to the kind whose oldest request was made first, not to the map's (random) order.
+        let mut earliest: Option<(Instant, u64, &'static str)> = None;
         self.kinds.retain(|&name, k| {
             // Drop answered or superseded entries from the front: the front is then the oldest live request.
             while let Some(&(_, seq, key)) = k.order.front() {
@@ -131,17 +132,17 @@ impl StallTracker {
                 }
                 k.order.pop_front();
             }
-            let Some(&(sent, ..)) = k.order.front() else {
+            let Some(&(sent, seq, _)) = k.order.front() else {
                 return false;
             };
             let from = k.progress.map_or(sent, |p| p.max(sent));
             let deadline = crate::clock::later(from, k.timeout);
-            if earliest.map_or(true, |(e, _)| deadline < e) {
-                earliest = Some((deadline, name));
+            if earliest.map_or(true, |(e, eseq, _)| (deadline, seq) < (e, eseq)) {
+                earliest = Some((deadline, seq, name));
             }
             true
         });
-        earliest
+        earliest.map(|(deadline, _, name)| (deadline, name))
     }
 
     /// The reply command of a kind whose deadline has passed at `now`, if any.

@@ -222,3 +222,59 @@ fn a_remote_timestamp_far_off_does_not_overflow() {
     p.b.handle_input(&bytes, p.now);
     assert!(!p.b.is_closed(), "{:?}", p.b.disconnect_reason());
 }
+
+/// A transaction whose frame is exactly `wire_len` bytes (at least 350).
+fn tx_frame(wire_len: usize) -> Vec<u8> {
+    let mut tx = btc_tx(0, false);
+    // Header 24, payload 62 + the script (its length takes 3 bytes from 253 on).
+    tx.outputs[0].script_pubkey = vec![0x6a; wire_len - 24 - 62].into();
+    let bytes = frame(&NET, &Message::Tx(tx), 70016);
+    assert_eq!(bytes.len(), wire_len);
+    bytes
+}
+
+#[test]
+fn a_frame_filling_what_is_left_of_the_budget_header_included_is_held() {
+    let mut cfg = config(NET);
+    cfg.pre_handshake_budget = 4096;
+    let (mut c, now) = inbound(cfg);
+    c.handle_input(&remote_version(), now);
+    c.handle_input(&tx_frame(4096), now);
+    assert!(!c.is_closed(), "{:?}", c.disconnect_reason());
+    c.handle_input(&frame(&NET, &Message::Verack, 70016), now);
+    assert!(c.is_open());
+    assert!(matches!(messages(events(&mut c)).as_slice(), [Message::Tx(_)]));
+}
+
+#[test]
+fn a_frame_one_byte_over_the_budget_is_refused_from_its_header() {
+    let mut cfg = config(NET);
+    cfg.pre_handshake_budget = 4096;
+    let (mut c, now) = inbound(cfg);
+    c.handle_input(&remote_version(), now);
+    c.handle_input(&tx_frame(4097)[..24], now);
+    let ev = events(&mut c);
+    assert!(
+        matches!(disconnected(&ev), Some(DisconnectReason::Protocol(ProtocolViolation::Malformed(e)))
+            if e.kind == ErrorKind::PayloadTooLarge { length: 4073, max: 4072 }),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn bytes_held_before_the_verack_never_exceed_the_budget_even_one_byte_at_a_time() {
+    let mut cfg = config(NET);
+    cfg.pre_handshake_budget = 4096;
+    let (mut c, now) = inbound(cfg);
+    c.handle_input(&remote_version(), now);
+    let mut held = 0;
+    for bytes in [tx_frame(1000), tx_frame(3100)] {
+        for b in &bytes {
+            c.handle_input(&[*b], now);
+            let buffered = c.buffered_input();
+            assert!(held + buffered <= 4096, "{held} bytes held and {buffered} buffered");
+        }
+        held += bytes.len();
+    }
+    assert!(c.is_closed(), "the second frame does not fit");
+}

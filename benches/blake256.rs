@@ -1,22 +1,25 @@
-//! Throughput of Decred's BLAKE-256 for a small message, a typical wire
-//! payload and a bulk buffer.
+//! Decred's BLAKE-256 (coinpeer's own) against the `blake-hash` crate, on a bulk buffer and on one block
+//! header, the two sizes a peer hashes most (payload checksums; block and transaction hashes).
 
-use std::hint::black_box;
+mod support;
 
-use coinpeer_wire::decred::blake256::blake256;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use blake_hash::{Blake256, Digest};
+use coinpeer::wire::decred::blake256::blake256;
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
 
-fn bench_blake256(c: &mut Criterion) {
-    let mut group = c.benchmark_group("blake256");
-    for (label, len) in [("32B", 32usize), ("1KiB", 1024), ("1MiB", 1 << 20)] {
-        let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31)).collect();
-        group.throughput(Throughput::Bytes(len as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(label), &data, |b, data| {
-            b.iter(|| blake256(black_box(data)))
-        });
+fn hashes(c: &mut Criterion) {
+    for (name, len) in [("blake256-1MiB", 1 << 20), ("blake256-180B", 180)] {
+        let data: Vec<u8> = (0..len).map(|i: usize| (i as u8).wrapping_mul(31)).collect();
+        support::versus(
+            c,
+            name,
+            len,
+            "blake-hash",
+            || blake256(black_box(&data)),
+            || Blake256::digest(black_box(&data)),
+        );
     }
-    group.finish();
 }
 
-criterion_group!(benches, bench_blake256);
+criterion_group!(benches, hashes);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 //! Insert and lookup costs of the peer caches, at capacity.
 //!
-//! Goals (dcrd's Go LRU for comparison: insert 109 ns, lookup 41 ns):
-//! insert under 100 ns, lookup under 40 ns.
+//! Goals, checked by the report of `cargo xtask bench` (dcrd's Go LRU for comparison: insert 109 ns, lookup
+//! 41 ns): insert under 100 ns, lookup under 40 ns.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -70,7 +70,7 @@ impl<T: Copy> Cycle<T> {
 }
 
 fn nonce_cache(c: &mut Criterion) {
-    let mut group = c.benchmark_group("nonce_cache");
+    let mut group = c.benchmark_group("cache-nonce");
     let cap = DEFAULT_NONCE_CAPACITY;
     let present = nonces(cap, 1);
 
@@ -82,22 +82,22 @@ fn nonce_cache(c: &mut Criterion) {
         cache
     };
 
-    group.bench_function("insert_new_evicting", |b| {
+    group.bench_function("insert-new-evicting", |b| {
         let cache = full();
         let mut keys = Cycle::new(nonces(4 * cap, 2));
         b.iter(|| cache.insert(black_box(keys.next())));
     });
-    group.bench_function("insert_existing_refresh", |b| {
+    group.bench_function("insert-existing-refresh", |b| {
         let cache = full();
         let mut keys = Cycle::new(present.clone());
         b.iter(|| cache.insert(black_box(keys.next())));
     });
-    group.bench_function("contains_hit", |b| {
+    group.bench_function("contains-hit", |b| {
         let cache = full();
         let mut keys = Cycle::new(present.clone());
         b.iter(|| black_box(cache.contains(black_box(keys.next()))));
     });
-    group.bench_function("contains_miss", |b| {
+    group.bench_function("contains-miss", |b| {
         let cache = full();
         let mut keys = Cycle::new(nonces(cap, 3));
         b.iter(|| black_box(cache.contains(black_box(keys.next()))));
@@ -106,7 +106,7 @@ fn nonce_cache(c: &mut Criterion) {
 }
 
 fn known_inventory(c: &mut Criterion) {
-    let mut group = c.benchmark_group("known_inventory");
+    let mut group = c.benchmark_group("cache-known-inventory");
     let cap = DEFAULT_INVENTORY_CAPACITY;
     let present = invs(cap, 1);
     // One clock read for the whole run: the cache never reads the clock, and
@@ -121,22 +121,22 @@ fn known_inventory(c: &mut Criterion) {
         known
     };
 
-    group.bench_function("insert_new_evicting", |b| {
+    group.bench_function("insert-new-evicting", |b| {
         let mut known = full();
         let mut keys = Cycle::new(invs(4 * cap, 2));
         b.iter(|| known.insert(black_box(keys.next()), black_box(now)));
     });
-    group.bench_function("insert_existing_refresh", |b| {
+    group.bench_function("insert-existing-refresh", |b| {
         let mut known = full();
         let mut keys = Cycle::new(present.clone());
         b.iter(|| known.insert(black_box(keys.next()), black_box(now)));
     });
-    group.bench_function("contains_hit", |b| {
+    group.bench_function("contains-hit", |b| {
         let mut known = full();
         let mut keys = Cycle::new(present.clone());
         b.iter(|| black_box(known.contains(black_box(&keys.next()), black_box(now))));
     });
-    group.bench_function("contains_miss", |b| {
+    group.bench_function("contains-miss", |b| {
         let mut known = full();
         let mut keys = Cycle::new(invs(cap, 3));
         b.iter(|| black_box(known.contains(black_box(&keys.next()), black_box(now))));

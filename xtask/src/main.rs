@@ -1,6 +1,10 @@
 //! Project automation, run as `cargo xtask <task>` (the cargo-xtask convention: plain Rust, no extra tools).
 
+mod bench;
 mod interop;
+mod plot;
+mod report;
+mod results;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,7 +12,9 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "\
 usage: cargo xtask <task>
   test                   fmt check, clippy -D warnings, every test of the workspace
-  bench [FILTER]         criterion benchmarks (wire, BLAKE-256, caches)
+  bench [--quick] [FILTER]
+                         benchmarks against their baselines (codec, caches, runtime, memory per peer), then
+                         target/bench-report.md and .svg; FILTER is a criterion filter (`peer-memory`: memory)
   fuzz TARGET SECONDS    run one cargo-fuzz target (nightly), e.g. `fuzz stream_decoder 60`
   interop                install Litecoin Core, Bitcoin SV and bcoin (cached in target/interop) and run the
                          interoperability suite against them on 127.0.0.1
@@ -19,7 +25,7 @@ fn main() -> ExitCode {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["test"] => test(),
-        ["bench", rest @ ..] => bench(rest),
+        ["bench", rest @ ..] => bench::bench(rest),
         ["fuzz", target, seconds] => fuzz(target, seconds),
         ["interop"] => interop::interop(),
         ["ci"] => ci(),
@@ -78,15 +84,6 @@ fn test() -> Result<(), String> {
         ],
     )?;
     run("cargo", &["test", "--workspace", "--all-features"])
-}
-
-fn bench(filter: &[&str]) -> Result<(), String> {
-    let mut args = vec!["bench", "--package", "coinpeer"];
-    if !filter.is_empty() {
-        args.push("--");
-        args.extend_from_slice(filter);
-    }
-    run("cargo", &args)
 }
 
 fn fuzz(target: &str, seconds: &str) -> Result<(), String> {

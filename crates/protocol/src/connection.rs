@@ -159,16 +159,10 @@ impl<D: Dialect> Connection<D> {
     /// Refused (the message comes back) when the connection is closed, when the remote's version is not
     /// known yet, or when more than [`Config::send_buffer`] bytes are queued: write some out, then retry.
     pub fn send(&mut self, msg: D::Message, now: Instant) -> Result<SendId, SendError<D::Message>> {
-        match &self.state {
-            State::Closing { .. } | State::Closed(_) => return Err(SendError::Closed(msg)),
-            State::Handshaking(h) if !h.version_received => return Err(SendError::NotReady(msg)),
-            _ => {}
-        }
-        if self.queue.memory() >= self.config.send_buffer {
-            return Err(SendError::Full(msg));
-        }
-        let id = SendId(self.next_id);
-        self.next_id += 1;
+        let id = match self.admit() {
+            Ok(id) => id,
+            Err(refusal) => return Err(refusal.with(msg)),
+        };
         self.queue_message(&msg, Some(id), Priority::Bulk, now);
         Ok(id)
     }
@@ -176,16 +170,7 @@ impl<D: Dialect> Connection<D> {
     /// Queues a received frame for the remote as it is: its payload and checksum are not recomputed and
     /// its payload is not copied. Requests forwarded this way are not tracked by stall detection.
     pub fn send_frame(&mut self, frame: &Frame, now: Instant) -> Result<SendId, SendError<()>> {
-        match &self.state {
-            State::Closing { .. } | State::Closed(_) => return Err(SendError::Closed(())),
-            State::Handshaking(h) if !h.version_received => return Err(SendError::NotReady(())),
-            _ => {}
-        }
-        if self.queue.memory() >= self.config.send_buffer {
-            return Err(SendError::Full(()));
-        }
-        let id = SendId(self.next_id);
-        self.next_id += 1;
+        let id = self.admit()?;
         let mut header = frame.header;
         // The payload and its checksum stay as they are; only the network magic is ours.
         header.magic = self.config.network.magic();
@@ -204,12 +189,27 @@ impl<D: Dialect> Connection<D> {
 
     /// Whether [`send`](Self::send) would take a message now.
     pub fn can_send(&self) -> bool {
-        let ready = match &self.state {
-            State::Open => true,
-            State::Handshaking(h) => h.version_received,
-            State::Closing { .. } | State::Closed(_) => false,
-        };
-        ready && self.queue.memory() < self.config.send_buffer
+        self.refusal().is_none()
+    }
+
+    /// Why a message offered now would be refused, if it would.
+    fn refusal(&self) -> Option<SendError<()>> {
+        match &self.state {
+            State::Closing { .. } | State::Closed(_) => Some(SendError::Closed(())),
+            State::Handshaking(h) if !h.version_received => Some(SendError::NotReady(())),
+            _ if self.queue.memory() >= self.config.send_buffer => Some(SendError::Full(())),
+            _ => None,
+        }
+    }
+
+    /// Takes a message offered by the application: its id, or why it is refused.
+    fn admit(&mut self) -> Result<SendId, SendError<()>> {
+        if let Some(refusal) = self.refusal() {
+            return Err(refusal);
+        }
+        let id = SendId(self.next_id);
+        self.next_id += 1;
+        Ok(id)
     }
 
     /// Encodes and queues a message; an encoding failure is reported to `id`'s owner.
@@ -335,6 +335,16 @@ impl<D: Dialect> Connection<D> {
             self.queue_message(msg, None, Priority::Control, now);
         }
         self.finish_if_drained();
+    }
+
+    /// Closes for `reason` with nothing more to send: the transport cannot carry it (the remote closed, a
+    /// write failed or is stuck).
+    pub(crate) fn close_now(&mut self, reason: DisconnectReason, now: Instant) {
+        self.close_with(reason, now, Vec::new());
+        if let State::Closing { reason, .. } = &self.state {
+            let reason = reason.clone();
+            self.finish(reason);
+        }
     }
 
     /// Ends a closing connection once its final messages have left.

@@ -91,6 +91,17 @@ pub enum SendError<M> {
     Closed(M),
 }
 
+impl SendError<()> {
+    /// The same refusal, carrying the message back.
+    pub(crate) fn with<M>(self, msg: M) -> SendError<M> {
+        match self {
+            SendError::Full(()) => SendError::Full(msg),
+            SendError::NotReady(()) => SendError::NotReady(msg),
+            SendError::Closed(()) => SendError::Closed(msg),
+        }
+    }
+}
+
 impl<M> SendError<M> {
     /// The message that was not queued.
     pub fn into_message(self) -> M {

@@ -40,22 +40,13 @@ impl<D: Dialect> Connection<D> {
 
     /// The remote closed its side of the connection.
     pub fn handle_eof(&mut self, now: Instant) {
-        self.close_with(DisconnectReason::RemoteClosed, now, Vec::new());
-        // Whatever is left has nobody to read it.
-        if let State::Closing { reason, .. } = &self.state {
-            let reason = reason.clone();
-            self.finish(reason);
-        }
+        self.close_now(DisconnectReason::RemoteClosed, now);
     }
 
     /// Reading from or writing to the transport failed: what was being written failed, the rest is dropped.
     pub fn handle_io_error(&mut self, kind: io::ErrorKind, now: Instant) {
         self.fail_window(kind);
-        self.close_with(DisconnectReason::Io(kind), now, Vec::new());
-        if let State::Closing { reason, .. } = &self.state {
-            let reason = reason.clone();
-            self.finish(reason);
-        }
+        self.close_now(DisconnectReason::Io(kind), now);
     }
 
     fn on_frame(&mut self, frame: Frame, now: Instant) {

@@ -43,11 +43,7 @@ impl<D: Dialect> Connection<D> {
     pub fn handle_timeout(&mut self, now: Instant) {
         if let Some((since, len)) = self.queue.front_since() {
             if now >= later(since, write_deadline(len)) && !matches!(self.state, State::Closed(_)) {
-                self.close_with(DisconnectReason::SlowReader, now, Vec::new());
-                if let State::Closing { reason, .. } = &self.state {
-                    let reason = reason.clone();
-                    return self.finish(reason);
-                }
+                return self.close_now(DisconnectReason::SlowReader, now);
             }
         }
         match &mut self.state {

@@ -159,11 +159,19 @@ impl<D: Dialect> Connection<D> {
     /// Refused (the message comes back) when the connection is closed, when the remote's version is not
     /// known yet, or when more than [`Config::send_buffer`] bytes are queued: write some out, then retry.
     pub fn send(&mut self, msg: D::Message, now: Instant) -> Result<SendId, SendError<D::Message>> {
-        let id = match self.admit() {
-            Ok(id) => id,
-            Err(refusal) => return Err(refusal.with(msg)),
-        };
-        self.queue_message(&msg, Some(id), Priority::Bulk, now);
+        self.send_ref(&msg, None, now).map_err(|refusal| refusal.with(msg))
+    }
+
+    /// Like [`send`](Self::send) for a message the caller keeps; `witness` overrides whether Bitcoin blocks
+    /// and transactions carry witness data (`None`: as the remote advertised).
+    pub fn send_ref(&mut self, msg: &D::Message, witness: Option<bool>, now: Instant) -> Result<SendId, SendError<()>> {
+        let id = self.admit()?;
+        let negotiated = self.encode;
+        if let Some(witness) = witness {
+            self.encode.witness = witness;
+        }
+        self.queue_message(msg, Some(id), Priority::Bulk, now);
+        self.encode = negotiated;
         Ok(id)
     }
 
@@ -218,7 +226,7 @@ impl<D: Dialect> Connection<D> {
         if let Err(e) = encoded {
             if let Some(id) = id {
                 let outcome = Outcome::Failed(SendFailure::Encode(e));
-                self.events.push_back(Event::Outcome { id, outcome });
+                self.events.push_back(Event::Outcome { id, outcome, bytes: 0 });
             }
             return;
         }
@@ -316,6 +324,12 @@ impl<D: Dialect> Connection<D> {
         self.close_with(DisconnectReason::LocalRequest, now, Vec::new());
     }
 
+    /// Closes for a reason the application found (its listener failed, its queue overflowed): queued
+    /// messages are reported dropped and [`Event::Disconnected`] follows.
+    pub fn close_for(&mut self, reason: DisconnectReason, now: Instant) {
+        self.close_with(reason, now, Vec::new());
+    }
+
     /// Closes for `reason`. `finals` (a reject) still leave, behind any frame partly written, within the
     /// drain timeout; everything else queued is dropped.
     pub(crate) fn close_with(&mut self, reason: DisconnectReason, now: Instant, finals: Vec<D::Message>) {
@@ -328,7 +342,7 @@ impl<D: Dialect> Connection<D> {
             deadline: crate::clock::later(now, self.config.drain_timeout),
         };
         for f in self.queue.drain(!finals.is_empty()) {
-            self.report(f.id, Outcome::Dropped);
+            self.report(f.id, Outcome::Dropped, f.len());
         }
         self.queue.release_bulk();
         for msg in &finals {
@@ -360,16 +374,16 @@ impl<D: Dialect> Connection<D> {
     /// Closed: what is still queued is dropped and the application hears why, last.
     pub(crate) fn finish(&mut self, reason: DisconnectReason) {
         for f in self.queue.drain(false) {
-            self.report(f.id, Outcome::Dropped);
+            self.report(f.id, Outcome::Dropped, f.len());
         }
         self.next_trickle = None;
         self.events.push_back(Event::Disconnected(reason.clone()));
         self.state = State::Closed(reason);
     }
 
-    pub(crate) fn report(&mut self, id: Option<SendId>, outcome: Outcome) {
+    pub(crate) fn report(&mut self, id: Option<SendId>, outcome: Outcome, bytes: usize) {
         if let Some(id) = id {
-            self.events.push_back(Event::Outcome { id, outcome });
+            self.events.push_back(Event::Outcome { id, outcome, bytes });
         }
     }
 
@@ -420,6 +434,11 @@ impl<D: Dialect> Connection<D> {
     /// Round trip of the last answered ping.
     pub fn ping_latency(&self) -> Option<Duration> {
         self.keepalive.latency()
+    }
+
+    /// When our ping still awaiting its pong was written.
+    pub fn ping_sent_at(&self) -> Option<Instant> {
+        self.keepalive.sent_at()
     }
 
     /// The nonce of our ping still awaiting its pong.

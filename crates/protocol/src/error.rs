@@ -44,9 +44,12 @@ pub enum DisconnectReason {
     /// Reading or writing failed.
     #[error("i/o error: {0:?}")]
     Io(io::ErrorKind),
-    /// The application's handler for this peer panicked or overran its time budget (set by drivers).
-    #[error("the application's handler failed: {0}")]
-    Handler(&'static str),
+    /// Application code run for this peer (a listener) panicked; set by drivers. Only this peer ends.
+    #[error("a listener panicked: {0}")]
+    ListenerPanic(String),
+    /// Application code run for this peer (a listener) overran its time budget; set by drivers.
+    #[error("a listener ran over its time budget")]
+    ListenerTimeout,
 }
 
 /// A protocol violation by the remote.

@@ -62,6 +62,8 @@ pub enum Event<M> {
         id: SendId,
         /// What became of it.
         outcome: Outcome,
+        /// Its size on the wire (0 if it could not be encoded).
+        bytes: usize,
     },
     /// The connection ended; the last event.
     Disconnected(DisconnectReason),

@@ -94,6 +94,11 @@ impl KeepAlive {
         self.latency
     }
 
+    /// When our ping still awaiting its pong was written.
+    pub(crate) fn sent_at(&self) -> Option<Instant> {
+        self.sent_at
+    }
+
     pub(crate) fn awaiting(&self) -> Option<u64> {
         self.awaiting
     }

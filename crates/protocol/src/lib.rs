@@ -75,6 +75,7 @@ pub use dialects::decred::Decred;
 pub use error::{DisconnectReason, ProtocolViolation, SendError, SendFailure};
 pub use event::{Event, Outcome, SendId, Session};
 pub use inventory::{InventoryRelay, TrickleInterval, MAX_INV_PER_TRICKLE};
+pub use send_queue::QUEUED_FRAME_OVERHEAD;
 pub use stall::{StallConfig, DEFAULT_MAX_OUTSTANDING_REQUESTS};
 pub use stats::{CommandStats, Stats, UNKNOWN_COMMANDS};
 

@@ -61,6 +61,7 @@ impl<D: Dialect> Connection<D> {
         };
         Stats::record(&mut self.stats.received, command, frame.wire_len());
         if matches!(self.state, State::Open) {
+            self.stats.last_received = Some(now);
             self.keepalive.on_message(self.pauses.active(now));
             self.on_message(msg, frame, now);
         } else {

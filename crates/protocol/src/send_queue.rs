@@ -21,6 +21,9 @@ pub(crate) const WINDOW_FRAMES: usize = 64;
 /// How much the shared encoding buffer grows at a time.
 const ARENA_CHUNK: usize = 16 * 1024;
 
+/// What each queued frame costs beyond its bytes (its bookkeeping), counted against the caps.
+pub const QUEUED_FRAME_OVERHEAD: usize = std::mem::size_of::<OutFrame>();
+
 /// Which queue a frame waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Priority {

@@ -2,6 +2,7 @@
 
 use coinpeer_wire::Command;
 use std::collections::HashMap;
+use std::time::Instant;
 
 /// Messages and bytes of one command, one way.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub struct Stats {
     pub received: HashMap<Command, CommandStats>,
     /// Per-command counters of messages written.
     pub sent: HashMap<Command, CommandStats>,
+    /// When the last message arrived after the handshake.
+    pub last_received: Option<Instant>,
+    /// When the last message was wholly written.
+    pub last_sent: Option<Instant>,
 }
 
 impl Stats {

@@ -31,7 +31,9 @@ impl<D: Dialect> Connection<D> {
         self.queue.advance(n, now, &mut done);
         let active = self.pauses.active(now);
         for f in done {
-            Stats::record(&mut self.stats.sent, f.command, f.len());
+            let len = f.len();
+            Stats::record(&mut self.stats.sent, f.command, len);
+            self.stats.last_sent = Some(now);
             if let Some(nonce) = f.ping_nonce {
                 self.keepalive.on_ping_written(nonce, now, active);
             }
@@ -40,7 +42,7 @@ impl<D: Dialect> Connection<D> {
                     stall.expect(e, active);
                 }
             }
-            self.report(f.id, Outcome::Sent);
+            self.report(f.id, Outcome::Sent, len);
         }
         self.finish_if_drained();
     }
@@ -67,7 +69,7 @@ impl<D: Dialect> Connection<D> {
             return;
         }
         for f in self.queue.drain_window() {
-            self.report(f.id, Outcome::Failed(SendFailure::Io(kind)));
+            self.report(f.id, Outcome::Failed(SendFailure::Io(kind)), f.len());
         }
     }
 }

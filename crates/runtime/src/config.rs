@@ -1,9 +1,9 @@
 //! Peer configuration with sane defaults and a builder.
 
-use crate::stall::StallConfig;
 use crate::Dialect;
 use coinpeer_cache::NonceCache;
 use coinpeer_handshake::{HandshakeConfig, UserAgent, VersionHook};
+use coinpeer_protocol::StallConfig;
 use coinpeer_protocol::TrickleInterval;
 use coinpeer_wire::messages::{NetAddress, ServiceFlags};
 use coinpeer_wire::Network;
@@ -41,7 +41,7 @@ pub struct PeerConfig<D: Dialect> {
     /// Ping this often; `None` never pings.
     pub ping_interval: Option<Duration>,
     /// Bytes that may wait for the writer before the peer counts as a slow reader and is disconnected. Each
-    /// message counts its wire size plus [`QUEUED_MESSAGE_OVERHEAD`](crate::QUEUED_MESSAGE_OVERHEAD).
+    /// message counts its wire size plus its bookkeeping.
     pub max_queued_bytes: u64,
     /// How often queued inventory is announced.
     pub trickle_interval: TrickleInterval,

@@ -1,8 +1,9 @@
-//! Why a peer could not be started, and why it disconnected.
+//! Why a peer could not be started. Why it disconnected is the protocol core's
+//! [`DisconnectReason`](coinpeer_protocol::DisconnectReason).
 
 use coinpeer_handshake::{ConfigError, HandshakeError};
-use coinpeer_wire::{Command, DecodeError};
-use std::fmt;
+use coinpeer_protocol::{DisconnectReason, ProtocolViolation};
+use coinpeer_wire::DecodeError;
 
 /// Why a connection did not become a running peer.
 #[derive(Debug, thiserror::Error)]
@@ -26,72 +27,22 @@ pub enum ConnectError {
     /// A listener's `on_version` panicked.
     #[error("a listener panicked during the handshake: {0}")]
     ListenerPanic(String),
+    /// The remote broke the protocol during the handshake in another way.
+    #[error("protocol violation during the handshake: {0}")]
+    Violation(ProtocolViolation),
 }
 
-/// Why a peer disconnected. Set once, by whatever ended the connection first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DisconnectReason {
-    /// The remote closed the connection.
-    RemoteClosed,
-    /// Nothing was received for the idle timeout.
-    Idle,
-    /// The remote sent something that breaks the protocol.
-    Protocol(ProtocolViolation),
-    /// Our side called [`Peer::disconnect`](crate::Peer::disconnect) or the caller's cancellation fired.
-    LocalRequest,
-    /// The handshake failed.
-    Handshake(HandshakeError),
-    /// A requested item was not delivered in time.
-    Stall {
-        /// The command whose answer was awaited.
-        command: Command,
-    },
-    /// The remote does not read what we send: a write outlived its deadline or the queue outgrew its cap.
-    SlowReader,
-    /// Reading or writing failed.
-    Io(String),
-    /// A listener panicked; only this peer is affected.
-    ListenerPanic(String),
-}
-
-/// A protocol violation by the remote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ProtocolViolation {
-    /// Bytes that do not decode (bad magic, checksum, size, payload).
-    Malformed(DecodeError),
-    /// A message allowed once (version, verack, a feature announcement) came again or too late.
-    Duplicate(Command),
-    /// A request for a service we do not advertise (Bitcoin: BIP37 filters or `mempool` without bloom).
-    ServiceNotOffered(Command),
-    /// A value outside what the protocol allows (e.g. a negative `feefilter`).
-    OutOfRange(Command),
-}
-
-impl fmt::Display for ProtocolViolation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProtocolViolation::Malformed(e) => write!(f, "malformed message: {e}"),
-            ProtocolViolation::Duplicate(c) => write!(f, "duplicate or late {c}"),
-            ProtocolViolation::ServiceNotOffered(c) => write!(f, "{c} needs a service we do not advertise"),
-            ProtocolViolation::OutOfRange(c) => write!(f, "{c} carries a value out of range"),
-        }
-    }
-}
-
-impl fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DisconnectReason::RemoteClosed => f.write_str("remote closed the connection"),
-            DisconnectReason::Idle => f.write_str("idle timeout"),
-            DisconnectReason::Protocol(p) => write!(f, "protocol violation: {p}"),
-            DisconnectReason::LocalRequest => f.write_str("disconnected locally"),
-            DisconnectReason::Handshake(e) => write!(f, "handshake failed: {e}"),
-            DisconnectReason::Stall { command } => write!(f, "stalled waiting for {command}"),
-            DisconnectReason::SlowReader => f.write_str("remote does not read what we send"),
-            DisconnectReason::Io(e) => write!(f, "i/o error: {e}"),
-            DisconnectReason::ListenerPanic(m) => write!(f, "a listener panicked: {m}"),
+impl From<DisconnectReason> for ConnectError {
+    fn from(reason: DisconnectReason) -> Self {
+        match reason {
+            DisconnectReason::Handshake(e) => ConnectError::Handshake(e),
+            DisconnectReason::Protocol(ProtocolViolation::Malformed(e)) => ConnectError::Protocol(e),
+            DisconnectReason::Protocol(v) => ConnectError::Violation(v),
+            DisconnectReason::LocalRequest => ConnectError::Cancelled,
+            DisconnectReason::ListenerPanic(m) => ConnectError::ListenerPanic(m),
+            DisconnectReason::Io(kind) => ConnectError::Io(kind.into()),
+            DisconnectReason::RemoteClosed => ConnectError::Io(std::io::ErrorKind::UnexpectedEof.into()),
+            other => ConnectError::Io(std::io::Error::other(other)),
         }
     }
 }

@@ -1,39 +1,44 @@
-//! The tokio peer for Bitcoin-family and Decred networks.
+//! The tokio peer for Bitcoin-family and Decred networks: a thin driver of `coinpeer-protocol`'s state
+//! machine.
 //!
 //! A [`Peer`] is made from any `AsyncRead + AsyncWrite` stream the caller connected (TCP, a proxy stream,
 //! an in-memory duplex) and runs the protocol on it: the handshake first (failures are typed
-//! [`ConnectError`]s), then full-duplex reading and writing in separate tasks, automatic pongs, pings on an
-//! interval with latency measurement, an idle timeout, per-command statistics and a typed
-//! [`DisconnectReason`]. One implementation serves both dialects through the [`Dialect`] trait:
-//! `Peer<Bitcoin>` and `Peer<Decred>`.
+//! [`ConnectError`]s), then everything else, in one task per peer that reads, writes (in vectored writes,
+//! control messages ahead of bulk data) and runs the state machine's timers. One implementation serves both
+//! dialects through the [`Dialect`] trait: `Peer<Bitcoin>` and `Peer<Decred>`.
 //!
-//! Every queued message reports its [`Outcome`] exactly once. Listeners ([`BitcoinListener`]) run in order
-//! on the read path; a panicking listener disconnects only its own peer.
+//! Every queued message reports its [`Outcome`] exactly once. Listeners ([`BitcoinListener`]) run in order,
+//! on the peer's task, while it goes on reading and writing; one that panics or runs past
+//! [`LISTENER_BUDGET`] disconnects only its own peer. Without listeners nothing is boxed or queued for them.
 //!
-//! What makes a peer a good citizen and hard to exhaust:
+//! What makes a peer a good citizen and hard to exhaust (all of it in the state machine):
+//! - a stranger may make us hold at most 64 KiB before its verack; unknown commands are skipped unbuffered;
 //! - inventory is trickled ([`Peer::queue_inventory`]) in batches of at most 1000 at a random
-//!   [`TrickleInterval`], skipping what the remote already knows;
-//! - every item we request has a deadline ([`StallConfig`]), extended by exactly the time our listeners
-//!   kept the reader busy; a remote that does not answer is disconnected with [`DisconnectReason::Stall`];
+//!   [`TrickleInterval`], skipping what the remote already knows; blocks leave at once;
+//! - every item we request has a deadline ([`StallConfig`]); each answer of a kind extends the rest of that
+//!   kind; a remote that does not answer is disconnected with [`DisconnectReason::Stall`];
+//! - idle and ping timeouts count whole messages, not bytes;
 //! - a remote that stops reading is disconnected with [`DisconnectReason::SlowReader`] once a write outlives
-//!   its deadline or the queue reaches its byte cap, so memory stays bounded;
+//!   its deadline or the queue reaches its memory cap;
 //! - push helpers build common messages within the protocol's limits ([`Peer::push_addr`],
 //!   [`Peer::push_get_headers`], [`Peer::push_reject`]).
 #![warn(missing_docs, unreachable_pub)]
 
 mod catch_unwind;
-mod clock;
 mod config;
 mod dialect;
 mod dialects;
+mod driver;
 mod error;
 mod events;
+mod hooks;
 mod peer;
 mod push;
 mod queue;
-mod stall;
 mod stats;
 
+pub use coinpeer_protocol::{Awaited, Expect, StallConfig};
+pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, QUEUED_FRAME_OVERHEAD};
 pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use config::{
     HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
@@ -42,12 +47,12 @@ pub use config::{
 pub use dialect::{BoxFuture, Control, Dialect};
 pub use dialects::bitcoin::{Bitcoin, BitcoinListener};
 pub use dialects::decred::{Decred, DecredListener};
-pub use error::{ConnectError, DisconnectReason, ProtocolViolation};
+pub use error::ConnectError;
 pub use events::{event_channel, Event, EventForwarder, EventReceiver};
-pub use peer::{Peer, QUEUED_MESSAGE_OVERHEAD, UNKNOWN_COMMANDS};
+pub use hooks::LISTENER_BUDGET;
+pub use peer::{Peer, UNKNOWN_COMMANDS};
 pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
-pub use queue::{Outcome, SendHandle};
-pub use stall::{Awaited, Expect, StallConfig};
+pub use queue::{Outcome, SendFailure, SendHandle};
 pub use stats::{CommandStats, StatsSnapshot};
 
 pub use async_trait::async_trait;

@@ -124,7 +124,7 @@ impl<D: Dialect> Peer<D> {
         }
         let begin = locator.first().copied();
         {
-            let mut requests = self.last_requests();
+            let mut requests = crate::peer::relock(&self.shared.last_requests);
             let previous = last(&mut requests);
             if begin.is_some() && *previous == Some((begin, stop)) {
                 trace!(?begin, %stop, "same request as the previous one: not sent");

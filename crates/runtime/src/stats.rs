@@ -1,19 +1,15 @@
-//! Per-peer statistics: a snapshot type and the counters behind it.
+//! Per-peer statistics: a snapshot of the state machine's counters and what the handshake settled.
 
 use coinpeer_handshake::{Direction, Features};
 use coinpeer_wire::messages::ServiceFlags;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
-/// Messages and bytes of one command, one way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CommandStats {
-    /// Messages.
-    pub messages: u64,
-    /// Bytes on the wire, headers included.
-    pub bytes: u64,
-}
+use crate::driver::Core;
+use crate::peer::{now, Peer};
+use crate::Dialect;
+pub use coinpeer_protocol::CommandStats;
 
 /// A consistent copy of a peer's statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,44 +66,42 @@ pub struct StatsSnapshot {
     pub received: BTreeMap<String, CommandStats>,
 }
 
-/// The mutable counters, behind the peer's lock.
-#[derive(Debug)]
-pub(crate) struct Counters {
-    pub(crate) last_send: Option<SystemTime>,
-    pub(crate) last_recv: Option<SystemTime>,
-    pub(crate) bytes_sent: u64,
-    pub(crate) bytes_received: u64,
-    pub(crate) last_block: i32,
-    pub(crate) last_ping_nonce: Option<u64>,
-    pub(crate) last_ping_sent: Option<(SystemTime, tokio::time::Instant)>,
-    pub(crate) last_ping_latency: Option<Duration>,
-    pub(crate) wants_headers: bool,
-    pub(crate) fee_filter: Option<i64>,
-    pub(crate) sent: BTreeMap<String, CommandStats>,
-    pub(crate) received: BTreeMap<String, CommandStats>,
-}
-
-impl Counters {
-    pub(crate) fn new() -> Self {
-        Counters {
-            last_send: None,
-            last_recv: None,
-            bytes_sent: 0,
-            bytes_received: 0,
-            last_block: 0,
-            last_ping_nonce: None,
-            last_ping_sent: None,
-            last_ping_latency: None,
-            wants_headers: false,
-            fee_filter: None,
-            sent: BTreeMap::new(),
-            received: BTreeMap::new(),
+impl StatsSnapshot {
+    pub(crate) fn new<D: Dialect>(peer: &Peer<D>, core: &Core<D>) -> Self {
+        let conn = &core.conn;
+        let session = conn.session();
+        let stats = conn.stats();
+        // The state machine counts on its own clock; the snapshot speaks wall-clock time.
+        let wall = |at: Instant| SystemTime::now().checked_sub(now().saturating_duration_since(at));
+        let by_name = |map: &std::collections::HashMap<coinpeer_wire::Command, CommandStats>| {
+            map.iter().map(|(c, s)| (c.as_str().to_string(), *s)).collect()
+        };
+        StatsSnapshot {
+            id: peer.id(),
+            addr: peer.addr(),
+            services: session.map_or(ServiceFlags::NONE, |s| s.remote.services),
+            last_send: stats.last_sent.and_then(wall),
+            last_recv: stats.last_received.and_then(wall),
+            bytes_sent: stats.bytes_sent,
+            bytes_received: stats.bytes_received,
+            conn_time: peer.shared.conn_time,
+            time_offset: session.map_or(0, |s| s.time_offset),
+            version: session.map_or(0, |s| s.remote.version),
+            negotiated_version: session.map_or(0, |s| s.version),
+            user_agent: session.map_or_else(String::new, |s| s.remote.user_agent.clone()),
+            direction: peer.direction(),
+            starting_height: session.map_or(0, |s| s.remote.start_height),
+            last_block: peer.last_block(),
+            last_ping_nonce: conn.ping_awaiting(),
+            last_ping_time: conn.ping_sent_at().and_then(wall),
+            last_ping_latency: conn.ping_latency(),
+            features: session.map(|s| s.features).unwrap_or_default(),
+            wants_headers: conn.wants_headers(),
+            fee_filter: conn.fee_filter(),
+            pending_requests: conn.pending_requests(),
+            pending_inventory: conn.pending_inventory(),
+            sent: by_name(&stats.sent),
+            received: by_name(&stats.received),
         }
-    }
-
-    pub(crate) fn record(map: &mut BTreeMap<String, CommandStats>, command: &str, bytes: usize) {
-        let e = map.entry(command.to_string()).or_default();
-        e.messages += 1;
-        e.bytes += bytes as u64;
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use coinpeer_handshake::{HandshakeMessage, MessageKind};
 use coinpeer_runtime::{
     Bitcoin, CancellationToken, ConnectError, Decred, Dialect, DisconnectReason, Outcome, Peer, PeerConfig,
-    ProtocolViolation, SendHandle, QUEUED_MESSAGE_OVERHEAD, UNKNOWN_COMMANDS,
+    ProtocolViolation, SendHandle, QUEUED_FRAME_OVERHEAD, UNKNOWN_COMMANDS,
 };
 use coinpeer_wire::bitcoin::{self as btc, Message, RejectCode};
 use coinpeer_wire::decred as dcr;
@@ -81,7 +81,7 @@ async fn resolved_now(h: SendHandle) -> Outcome {
 }
 
 /// Awaits every handle (each within the overall bound) and counts the outcomes: (sent, dropped, failed).
-async fn outcomes(handles: Vec<SendHandle>) -> (usize, usize, Vec<String>) {
+async fn outcomes(handles: Vec<SendHandle>) -> (usize, usize, Vec<coinpeer_runtime::SendFailure>) {
     let all = async {
         let (mut sent, mut dropped, mut failed) = (0, 0, Vec::new());
         for h in handles {
@@ -119,10 +119,13 @@ async fn queued_messages_resolve_sent_or_dropped_exactly_once_at_disconnect() {
     let (sent, dropped, failed) = outcomes(first).await;
     assert_eq!((sent, dropped, failed.len()), (5_000, 0, 0));
     let second: Vec<_> = (0..5_000).map(|i| a.queue_message(Message::FeeFilter(i))).collect();
-    assert_eq!(a.queued_bytes(), 5_000 * 32);
+    assert_eq!(a.queued_bytes(), 5_000 * (32 + QUEUED_FRAME_OVERHEAD as u64));
     a.disconnect();
     let (sent, dropped, failed) = outcomes(second).await;
-    assert_eq!((sent, dropped, failed), (0, 5_000, Vec::<String>::new()));
+    assert_eq!(
+        (sent, dropped, failed),
+        (0, 5_000, Vec::<coinpeer_runtime::SendFailure>::new())
+    );
     assert_eq!(wait_disconnect(&a).await, DisconnectReason::LocalRequest);
     assert_eq!(a.queued_bytes(), 0);
     assert_eq!(wait_disconnect(&b).await, DisconnectReason::RemoteClosed);
@@ -140,7 +143,7 @@ async fn ten_thousand_queued_messages_all_resolve_when_disconnect_races_the_writ
     a.disconnect();
     let (sent, dropped, failed) = outcomes(rest).await;
     // The pipe never fills, so no write is ever interrupted: everything was either written or never started.
-    assert_eq!(failed, Vec::<String>::new());
+    assert_eq!(failed, Vec::<coinpeer_runtime::SendFailure>::new());
     assert_eq!(sent + dropped, 9_900);
     assert_eq!(wait_disconnect(&a).await, DisconnectReason::LocalRequest);
     assert_eq!(a.queued_bytes(), 0);
@@ -310,7 +313,7 @@ async fn a_message_invalid_at_the_negotiated_version_fails_and_the_peer_stays() 
     let (a, b) = pair(regtest().max_protocol_version(70_011).build(), regtest().build()).await;
     assert_eq!(a.protocol_version(), 70_011);
     match a.send(Message::SendHeaders).await {
-        Outcome::Failed(e) => assert!(e.contains("sendheaders"), "{e}"),
+        Outcome::Failed(e) => assert!(e.to_string().contains("sendheaders"), "{e}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(a.queued_bytes(), 0);
@@ -335,15 +338,18 @@ async fn a_message_invalid_at_the_negotiated_version_fails_and_the_peer_stays() 
 async fn queued_bytes_exactly_at_the_cap_are_allowed_and_one_more_message_disconnects() {
     // A remote that never reads; nothing gets the writer going between the calls below. Each message counts
     // its 32 bytes and the fixed overhead of a queue entry.
-    let config = regtest().max_queued_bytes(100 * (32 + QUEUED_MESSAGE_OVERHEAD)).build();
+    let config = regtest()
+        .max_queued_bytes(100 * (32 + QUEUED_FRAME_OVERHEAD as u64))
+        .build();
     let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
     let handles: Vec<_> = (0..100).map(|i| peer.queue_message(Message::FeeFilter(i))).collect();
-    assert_eq!(peer.queued_bytes(), 100 * 32);
+    assert_eq!(peer.queued_bytes(), 100 * (32 + QUEUED_FRAME_OVERHEAD as u64));
     assert!(peer.is_connected(), "exactly at the cap is allowed");
     let over = peer.queue_message(Message::FeeFilter(100));
     assert_eq!(resolved_now(over).await, Outcome::Dropped);
     assert!(!peer.is_connected());
-    assert_eq!(peer.queued_bytes(), 100 * 32, "the refused message is not counted");
+    // The disconnect releases the queue at once: every queued message is reported dropped.
+    assert_eq!(peer.queued_bytes(), 0);
     assert_eq!(wait_disconnect(&peer).await, DisconnectReason::SlowReader);
     let (sent, dropped, failed) = outcomes(handles).await;
     assert_eq!(sent + dropped + failed.len(), 100);
@@ -378,7 +384,7 @@ async fn a_remote_that_never_reads_is_cut_off_at_the_queued_bytes_cap() {
     );
     // The write blocked on the full pipe is interrupted by the disconnect: that message is dropped too, like
     // everything queued behind it.
-    assert_eq!(failed, Vec::<String>::new());
+    assert_eq!(failed, Vec::<coinpeer_runtime::SendFailure>::new());
     assert!(dropped > 0);
 }
 

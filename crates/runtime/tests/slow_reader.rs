@@ -4,7 +4,7 @@
 
 mod support;
 
-use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES, QUEUED_MESSAGE_OVERHEAD};
+use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES, QUEUED_FRAME_OVERHEAD};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
@@ -27,7 +27,7 @@ async fn a_remote_that_never_reads_is_disconnected_at_the_queued_bytes_cap() {
         most_queued = most_queued.max(peer.queued_bytes());
         assert!(handles.len() < 100, "the cap never triggered");
     }
-    let fit = DEFAULT_MAX_QUEUED_BYTES / (BIG_INV_LEN + QUEUED_MESSAGE_OVERHEAD);
+    let fit = DEFAULT_MAX_QUEUED_BYTES / (BIG_INV_LEN + QUEUED_FRAME_OVERHEAD as u64);
     assert_eq!(
         handles.len() as u64,
         fit + 1,
@@ -81,7 +81,7 @@ async fn a_ping_flood_that_never_reads_the_pongs_is_cut_off_at_the_cap() {
     assert_eq!(peer.disconnect_reason(), Some(DisconnectReason::SlowReader));
     // Each pong counts its bytes and the overhead of its queue entry, so the queue held at most `most`; the
     // 64 KiB pipe took 2,048 more before it filled, and a handful were in flight.
-    let most = DEFAULT_MAX_QUEUED_BYTES / (32 + QUEUED_MESSAGE_OVERHEAD);
+    let most = DEFAULT_MAX_QUEUED_BYTES / (32 + QUEUED_FRAME_OVERHEAD as u64);
     let pings = peer.stats().received["ping"].messages;
     assert!(pings <= most + 2048 + 64, "{pings} pings read: the queue kept growing");
     assert!(pings > most / 2, "{pings}: the cap, not something else, ended it");

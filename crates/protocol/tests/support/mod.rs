@@ -161,7 +161,7 @@ pub fn outcomes<M>(events: &[Event<M>]) -> Vec<(SendId, Outcome)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Outcome { id, outcome } => Some((*id, outcome.clone())),
+            Event::Outcome { id, outcome, .. } => Some((*id, outcome.clone())),
             _ => None,
         })
         .collect()

@@ -1,0 +1,292 @@
+//! The one task that runs a peer: socket readiness, the state machine's next deadline and the handles'
+//! requests, in a single poll loop.
+//!
+//! Each turn takes the state machine's lock briefly: it runs due timers, hands out events (outcomes to
+//! their handles, messages to the listeners), writes everything pending in one vectored write, and reads
+//! what has arrived, unless the listeners have fallen behind, in which case input pauses (the state machine
+//! then credits the remote with the time). Listener calls run in this task too, one at a time and in order,
+//! while reading, writing and timers go on; one that panics or overruns its time budget ends this peer only.
+
+use crate::hooks::{Hooks, Job};
+use crate::peer::{now, relock, Peer};
+use crate::queue::Outcome;
+use crate::{Dialect, PeerConfig};
+use coinpeer_handshake::{ConfigError, Direction};
+use coinpeer_protocol::{Config, Connection, DisconnectReason, Event, SendId, Start};
+use coinpeer_wire::messages::NetAddress;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::IoSlice;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::sync::oneshot;
+use tracing::{debug, Instrument};
+
+/// Bytes read from the socket per call.
+const READ_CHUNK: usize = 64 * 1024;
+/// Slices handed to one vectored write.
+const WRITE_SLICES: usize = 64;
+/// Listener jobs that may wait before reading pauses.
+const MAX_BACKLOG: usize = 64;
+
+/// The state machine and who waits on it.
+pub(crate) struct Core<D: Dialect> {
+    pub(crate) conn: Connection<D>,
+    /// Handles waiting for an outcome, with the message when write hooks need it.
+    waiting: HashMap<SendId, Waiting<D::Message>>,
+    /// Wakes the driver after a handle changed something.
+    waker: Option<Waker>,
+}
+
+struct Waiting<M> {
+    done: oneshot::Sender<Outcome>,
+    msg: Option<M>,
+}
+
+impl<D: Dialect> Core<D> {
+    pub(crate) fn new(
+        config: &PeerConfig<D>,
+        direction: Direction,
+        remote: NetAddress,
+        start_height: i32,
+    ) -> Result<Self, ConfigError> {
+        let unix_time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let start = Start {
+            direction,
+            remote,
+            now: now(),
+            unix_time,
+            start_height,
+        };
+        let conn = Connection::new(Arc::new(protocol_config(config)), start, rand::make_rng())?;
+        Ok(Core {
+            conn,
+            waiting: HashMap::new(),
+            waker: None,
+        })
+    }
+
+    pub(crate) fn await_outcome(&mut self, id: SendId, done: oneshot::Sender<Outcome>, msg: Option<D::Message>) {
+        self.waiting.insert(id, Waiting { done, msg });
+    }
+
+    /// Wakes the driver, so that what a handle queued is written now.
+    pub(crate) fn wake(&mut self) {
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+}
+
+/// The state machine's settings for a peer's configuration.
+fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Config {
+    let mut c = Config::new(config.network.clone());
+    c.handshake = config.handshake.clone();
+    c.idle_timeout = config.idle_timeout;
+    c.ping_timeout = config.idle_timeout;
+    c.ping_interval = config.ping_interval;
+    c.trickle_interval = config.trickle_interval;
+    c.stall = config.stall;
+    let cap = usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX);
+    // `queue_message` never waits: a full queue means a slow reader, as the cap always has.
+    c.max_queued_bytes = cap;
+    c.send_buffer = cap;
+    c.nonces = config.nonces.clone();
+    // Listeners may refuse a version: the answer waits for them.
+    c.defer_version_decision = !config.listeners.is_empty();
+    c
+}
+
+/// Starts the task of `peer` on `stream`; `opened` hears whether the handshake completed.
+pub(crate) fn spawn<D, S>(peer: Peer<D>, stream: S, opened: oneshot::Sender<Result<(), DisconnectReason>>)
+where
+    D: Dialect,
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    peer.shared.live_tasks.fetch_add(1, Ordering::SeqCst);
+    let span = peer.shared.span.clone();
+    tokio::spawn(
+        async move {
+            let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
+            let mut driver = Driver {
+                hooks: Hooks::new(peer.clone()),
+                peer,
+                stream: Box::pin(stream),
+                sleep: Box::pin(tokio::time::sleep(Duration::from_secs(86_400))),
+                cancelled,
+                cancel_seen: false,
+                opened: Some(opened),
+            };
+            std::future::poll_fn(|cx| driver.poll(cx)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), driver.stream.shutdown()).await;
+            driver.finish();
+        }
+        .instrument(span),
+    );
+}
+
+struct Driver<D: Dialect, S> {
+    peer: Peer<D>,
+    stream: Pin<Box<S>>,
+    hooks: Hooks<D>,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    cancelled: Pin<Box<tokio_util::sync::WaitForCancellationFutureOwned>>,
+    cancel_seen: bool,
+    opened: Option<oneshot::Sender<Result<(), DisconnectReason>>>,
+}
+
+impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let mut progress = false;
+            if !self.cancel_seen && self.cancelled.as_mut().poll(cx).is_ready() {
+                self.cancel_seen = true;
+                self.peer.core().conn.close(now());
+            }
+            let peer = self.peer.clone();
+            let mut core = peer.core();
+            if !core.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                core.waker = Some(cx.waker().clone());
+            }
+            let now = now();
+            if core.conn.poll_timeout().is_some_and(|d| d <= now) {
+                core.conn.handle_timeout(now);
+            }
+            progress |= self.write(cx, &mut core, now);
+            if self.hooks.backlog() < MAX_BACKLOG {
+                core.conn.resume_input(now);
+                progress |= self.read(cx, &mut core, now);
+            } else {
+                core.conn.pause_input(now);
+            }
+            self.take_events(&mut core);
+            // Reading may have queued answers (pongs): write them in this turn.
+            progress |= self.write(cx, &mut core, now);
+            self.take_events(&mut core);
+            let closed = core.conn.is_closed();
+            let deadline = core.conn.poll_timeout().into_iter().chain(self.hooks.deadline()).min();
+            drop(core);
+            if let Some(d) = deadline {
+                let d = tokio::time::Instant::from_std(d);
+                if self.sleep.deadline() != d {
+                    self.sleep.as_mut().reset(d);
+                }
+                progress |= self.sleep.as_mut().poll(cx).is_ready();
+            }
+            progress |= self.hooks.poll(cx, closed);
+            if closed && self.hooks.is_idle() {
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Writes what is pending in as few calls as the socket allows; returns whether anything was written.
+    fn write(&mut self, cx: &mut Context<'_>, core: &mut Core<D>, now: std::time::Instant) -> bool {
+        let mut wrote = false;
+        while core.conn.wants_to_transmit() && !core.conn.is_closed() {
+            let result = {
+                let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+                let n = core.conn.transmit_slices(now, &mut slices);
+                self.stream.as_mut().poll_write_vectored(cx, &slices[..n])
+            };
+            match result {
+                Poll::Ready(Ok(0)) => core.conn.handle_io_error(std::io::ErrorKind::WriteZero, now),
+                Poll::Ready(Ok(n)) => {
+                    core.conn.transmitted(n, now);
+                    wrote = true;
+                }
+                Poll::Ready(Err(e)) => core.conn.handle_io_error(e.kind(), now),
+                Poll::Pending => break,
+            }
+        }
+        if wrote {
+            // A no-op on TCP; streams that buffer (TLS, proxies) get their bytes out now.
+            if let Poll::Ready(Err(e)) = self.stream.as_mut().poll_flush(cx) {
+                core.conn.handle_io_error(e.kind(), now);
+            }
+        }
+        wrote
+    }
+
+    /// Reads what has arrived into the state machine; returns whether anything was read.
+    fn read(&mut self, cx: &mut Context<'_>, core: &mut Core<D>, now: std::time::Instant) -> bool {
+        if core.conn.disconnect_reason().is_some() {
+            return false;
+        }
+        let mut buf = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+        let mut rb = ReadBuf::uninit(&mut buf);
+        match self.stream.as_mut().poll_read(cx, &mut rb) {
+            Poll::Ready(Ok(())) if rb.filled().is_empty() => core.conn.handle_eof(now),
+            Poll::Ready(Ok(())) => core.conn.handle_input(rb.filled(), now),
+            Poll::Ready(Err(e)) => core.conn.handle_io_error(e.kind(), now),
+            Poll::Pending => return false,
+        }
+        true
+    }
+
+    /// Hands out what the state machine reported.
+    fn take_events(&mut self, core: &mut Core<D>) {
+        while let Some(event) = core.conn.poll_event() {
+            match event {
+                Event::Outcome { id, outcome, bytes } => {
+                    if let Some(w) = core.waiting.remove(&id) {
+                        if let Some(msg) = w.msg {
+                            self.hooks.push(Job::Wrote {
+                                msg,
+                                outcome: outcome.clone(),
+                                bytes,
+                            });
+                        }
+                        let _ = w.done.send(outcome);
+                    }
+                }
+                Event::Message { msg, frame } => self.hooks.push(Job::Read { msg, frame }),
+                Event::Version(v) => self.hooks.push(Job::Version(v)),
+                Event::Connected(session) => {
+                    debug!(version = session.version, agent = %session.remote.user_agent, "handshake complete");
+                    self.peer
+                        .shared
+                        .last_block
+                        .store(session.remote.start_height, Ordering::Relaxed);
+                    let features = session.features;
+                    let _ = self.peer.shared.session.set(*session);
+                    self.hooks.push_announcements(features);
+                    if let Some(opened) = self.opened.take() {
+                        let _ = opened.send(Ok(()));
+                    }
+                }
+                Event::Disconnected(reason) => {
+                    debug!("disconnected: {reason}");
+                    self.hooks.disconnected(&reason);
+                    if let Some(opened) = self.opened.take() {
+                        let _ = opened.send(Err(reason));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The task ends: handles still waiting hear their message was dropped, and waiters are woken.
+    fn finish(self) {
+        let waiting: Vec<_> = relock(&self.peer.shared.core).waiting.drain().collect();
+        for (_, w) in waiting {
+            let _ = w.done.send(Outcome::Dropped);
+        }
+        drop(self.stream);
+        let shared = &self.peer.shared;
+        // Counted out before the waiters are woken, so that they see no task running.
+        shared.live_tasks.fetch_sub(1, Ordering::SeqCst);
+        shared.finished.send_replace(true);
+    }
+}

@@ -1,0 +1,214 @@
+//! Listener calls: one job at a time, in order, each under a time budget, on the peer's own task.
+//!
+//! Without listeners nothing is queued or boxed. A job that panics or overruns its budget ends this peer
+//! only; once the peer has closed, queued jobs are dropped and a running one is cancelled.
+
+use crate::catch_unwind::CatchUnwind;
+use crate::dialect::{BoxFuture, Dialect};
+use crate::peer::{now, Peer};
+use crate::queue::Outcome;
+use bytes::Bytes;
+use coinpeer_handshake::{Features, HandshakeMessage};
+use coinpeer_protocol::{DisconnectReason, ProtocolViolation};
+use coinpeer_wire::messages::VersionMessage;
+use coinpeer_wire::{DecodeError, Frame};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tracing::error;
+
+/// How long one job (every listener's call for one message) may run before its peer is disconnected.
+pub const LISTENER_BUDGET: Duration = Duration::from_secs(30);
+
+/// One thing the listeners should hear.
+pub(crate) enum Job<M> {
+    /// A received message.
+    Read { msg: M, frame: Frame },
+    /// A message of ours was written (`bytes` on the wire), or failed.
+    Wrote { msg: M, outcome: Outcome, bytes: usize },
+    /// The remote's version: the listeners may refuse it.
+    Version(Box<VersionMessage>),
+    /// A handshake message the listeners hear once the peer runs (verack, feature announcements).
+    Announce(M),
+    /// Bytes that did not decode, just before the disconnect.
+    ReadError(DecodeError),
+}
+
+/// What a finished job asks for.
+enum Verdict {
+    Done,
+    Refuse(String),
+}
+
+type Running = (
+    Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>>,
+    Instant,
+    bool,
+);
+
+pub(crate) struct Hooks<D: Dialect> {
+    peer: Peer<D>,
+    queue: VecDeque<Job<D::Message>>,
+    /// The job running, when it started, and whether it is a version decision.
+    running: Option<Running>,
+    enabled: bool,
+}
+
+impl<D: Dialect> Hooks<D> {
+    pub(crate) fn new(peer: Peer<D>) -> Self {
+        let enabled = !peer.shared.config.listeners.is_empty();
+        Hooks {
+            peer,
+            queue: VecDeque::new(),
+            running: None,
+            enabled,
+        }
+    }
+
+    pub(crate) fn push(&mut self, job: Job<D::Message>) {
+        if self.enabled {
+            self.queue.push_back(job);
+        }
+    }
+
+    /// The handshake's own messages, heard first once the peer runs (as btcd's listeners hear them).
+    pub(crate) fn push_announcements(&mut self, features: Features) {
+        let announced = [
+            D::Message::send_addrv2().filter(|_| features.remote_wants_addrv2),
+            D::Message::wtxid_relay().filter(|_| features.wtxid_relay),
+            Some(D::Message::verack()),
+        ];
+        // Ahead of anything read since: the replayed messages follow the Connected event.
+        for msg in announced.into_iter().flatten().rev() {
+            if self.enabled {
+                self.queue.push_front(Job::Announce(msg));
+            }
+        }
+    }
+
+    /// The peer closed: what is queued is dropped, except the read hooks' view of a decode error.
+    pub(crate) fn disconnected(&mut self, reason: &DisconnectReason) {
+        self.queue.clear();
+        self.running = None;
+        if let DisconnectReason::Protocol(ProtocolViolation::Malformed(e)) = reason {
+            self.push(Job::ReadError(e.clone()));
+        }
+    }
+
+    pub(crate) fn backlog(&self) -> usize {
+        self.queue.len() + usize::from(self.running.is_some())
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.queue.is_empty() && self.running.is_none()
+    }
+
+    /// When the running job overruns its budget.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.running.as_ref().map(|(_, started, _)| *started + LISTENER_BUDGET)
+    }
+
+    /// Runs jobs until one is pending; returns whether any progress was made.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
+        let mut progress = false;
+        loop {
+            if self.running.is_none() {
+                let Some(job) = self.queue.pop_front() else {
+                    return progress;
+                };
+                let is_version = matches!(job, Job::Version(_));
+                self.running = Some((self.start(job), now(), is_version));
+            }
+            let (fut, started, is_version) = self.running.as_mut().expect("a job runs");
+            let (started, is_version) = (*started, *is_version);
+            match fut.as_mut().poll(cx) {
+                Poll::Pending if now() >= started + LISTENER_BUDGET => {
+                    error!("a listener ran over its {LISTENER_BUDGET:?} budget");
+                    self.running = None;
+                    self.fail(DisconnectReason::ListenerTimeout);
+                    return true;
+                }
+                Poll::Pending => return progress,
+                Poll::Ready(result) => {
+                    self.running = None;
+                    progress = true;
+                    match result {
+                        Err(panic) => {
+                            error!("listener panicked: {panic}");
+                            self.fail(DisconnectReason::ListenerPanic(panic));
+                        }
+                        Ok(Verdict::Refuse(reason)) if !closed => self.decide(Some(&reason)),
+                        Ok(Verdict::Done) if is_version && !closed => self.decide(None),
+                        Ok(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn decide(&mut self, refusal: Option<&str>) {
+        let mut core = self.peer.core();
+        match refusal {
+            Some(reason) => core.conn.refuse_version(reason, now()),
+            None => core.conn.accept_version(now()),
+        }
+        core.wake();
+    }
+
+    fn fail(&mut self, reason: DisconnectReason) {
+        self.queue.clear();
+        let mut core = self.peer.core();
+        core.conn.close_for(reason, now());
+        core.wake();
+    }
+
+    /// The future running every listener's call for `job`, in order, panics caught.
+    fn start(&self, job: Job<D::Message>) -> Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>> {
+        let peer = self.peer.clone();
+        let fut = async move {
+            let listeners = &peer.shared.config.listeners;
+            match &job {
+                Job::Read { msg, frame } => {
+                    for l in listeners {
+                        D::on_read(l, &peer, frame.wire_len(), Some(msg), None).await;
+                    }
+                    for l in listeners {
+                        D::dispatch(l, &peer, msg, &frame.payload).await;
+                    }
+                }
+                Job::Wrote { msg, outcome, bytes } => {
+                    let bytes = *bytes;
+                    let err = match outcome {
+                        Outcome::Sent => None,
+                        other => Some(format!("{other:?}")),
+                    };
+                    for l in listeners {
+                        D::on_write(l, &peer, bytes, msg, err.as_deref()).await;
+                    }
+                }
+                Job::Version(v) => {
+                    for l in listeners {
+                        if let Err(reason) = D::on_version(l, &peer, v).await {
+                            return Verdict::Refuse(reason);
+                        }
+                    }
+                }
+                Job::Announce(msg) => {
+                    for l in listeners {
+                        D::dispatch(l, &peer, msg, &Bytes::new()).await;
+                    }
+                }
+                Job::ReadError(e) => {
+                    for l in listeners {
+                        D::on_read(l, &peer, 0, None, Some(e)).await;
+                    }
+                }
+            }
+            Verdict::Done
+        };
+        let boxed: BoxFuture<'static, Verdict> = Box::pin(fut);
+        Box::pin(CatchUnwind(boxed))
+    }
+}

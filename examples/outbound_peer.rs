@@ -40,8 +40,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The inbound side: accept one connection and run a peer on it.
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    // Both peers live in this one process: the inbound one needs a nonce cache of its own, or it would take
+    // the outbound one's version for its own (self-connection detection is process-wide by default).
     let inbound_config = PeerConfig::<Bitcoin>::builder(network.clone())
         .user_agent("inbound", "1.0")
+        .nonces(coinpeer::cache::NonceCache::default())
         .build();
     let inbound = tokio::spawn(async move {
         let (stream, _) = listener.accept().await?;

@@ -118,7 +118,9 @@ pub fn config(listener: Option<Arc<dyn BitcoinListener>>) -> PeerConfig<Bitcoin>
         .ping_interval(None)
         .stall_detection(None)
         .idle_timeout(Duration::from_secs(3600))
-        .max_queued_bytes(1 << 30);
+        .max_queued_bytes(1 << 30)
+        // Both ends live in this process: each needs its own nonce cache.
+        .nonces(coinpeer::cache::NonceCache::default());
     match listener {
         Some(l) => builder.listener(l),
         None => builder,

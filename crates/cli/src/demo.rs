@@ -4,7 +4,9 @@
 use crate::adapter::{CliDialect, Handler, Incoming};
 use crate::network::{parse_network, NETWORK_HELP};
 use crate::output::{bytes, latency, messages, stats_cells, StatusLine, Table, STATS_COLUMNS};
-use coinpeer_runtime::{async_trait, Bitcoin, CancellationToken, Decred, Direction, Peer, PeerConfig, StatsSnapshot};
+use coinpeer_runtime::{
+    async_trait, Bitcoin, CancellationToken, Decred, Direction, NonceCache, Peer, PeerConfig, StatsSnapshot,
+};
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
 use std::collections::{HashMap, HashSet};
@@ -91,6 +93,7 @@ impl<D: CliDialect> Node<D> {
             .user_agent("coinpeer-demo", env!("CARGO_PKG_VERSION"))
             .user_agent_comment(&format!("node{}", self.index))
             .ping_interval(Some(PING_INTERVAL))
+            .nonces(NonceCache::default())
             .listener(D::listener(self.clone()))
             .build()
     }

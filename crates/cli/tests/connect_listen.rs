@@ -328,12 +328,12 @@ async fn serve(server: Arc<ChainServer>) -> SocketAddr {
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let config = server.config();
-            tokio::spawn(Peer::from_tcp(
-                config,
-                stream,
-                Direction::Inbound,
-                CancellationToken::new(),
-            ));
+            // The handle is held until the peer ends: dropping every handle closes the connection.
+            tokio::spawn(async move {
+                if let Ok(peer) = Peer::from_tcp(config, stream, Direction::Inbound, CancellationToken::new()).await {
+                    peer.wait_for_disconnect().await;
+                }
+            });
         }
     });
     addr

@@ -23,6 +23,8 @@ pub type HostToAddress = Arc<dyn Fn(SocketAddr) -> NetAddress + Send + Sync>;
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(120);
 /// The default idle timeout: a peer silent for this long is disconnected.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+/// The default memory queued for sending beyond which `send` waits for room.
+pub const DEFAULT_SEND_BUFFER: u64 = 4 * 1024 * 1024;
 /// The default cap on bytes queued for writing (dcrd's 40 MiB).
 pub const DEFAULT_MAX_QUEUED_BYTES: u64 = 40 * 1024 * 1024;
 
@@ -51,6 +53,12 @@ pub struct PeerConfig<D: Dialect> {
     pub nonces: NonceCache,
     /// Listeners, called in order on the read path.
     pub listeners: Vec<Arc<D::Listener>>,
+    /// Memory queued for sending beyond which [`Peer::send`](crate::Peer::send) waits and
+    /// [`Peer::try_send`](crate::Peer::try_send) says the queue is full.
+    pub send_buffer: u64,
+    /// Deliver events on a stream ([`Peer::events`](crate::Peer::events)) holding at most this many; `None`
+    /// delivers none.
+    pub events: Option<usize>,
 }
 
 impl<D: Dialect> PeerConfig<D> {
@@ -67,8 +75,12 @@ impl<D: Dialect> PeerConfig<D> {
                 max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
                 trickle_interval: TrickleInterval::default(),
                 stall: Some(StallConfig::default()),
-                nonces: NonceCache::default(),
+                // One cache for the whole process, as btcd and dcrd have: any peer recognises a connection
+                // to any other peer of ours.
+                nonces: coinpeer_protocol::process_nonces().clone(),
                 listeners: Vec::new(),
+                send_buffer: DEFAULT_SEND_BUFFER,
+                events: None,
             },
         }
     }
@@ -88,6 +100,8 @@ impl<D: Dialect> Clone for PeerConfig<D> {
             stall: self.stall,
             nonces: self.nonces.clone(),
             listeners: self.listeners.clone(),
+            send_buffer: self.send_buffer,
+            events: self.events,
         }
     }
 }
@@ -223,6 +237,18 @@ impl<D: Dialect> PeerConfigBuilder<D> {
     /// Adds a listener; listeners run in the order added.
     pub fn listener(mut self, listener: Arc<D::Listener>) -> Self {
         self.config.listeners.push(listener);
+        self
+    }
+    /// Memory queued for sending beyond which `send` waits and `try_send` says the queue is full (default
+    /// [`DEFAULT_SEND_BUFFER`]).
+    pub fn send_buffer(mut self, bytes: u64) -> Self {
+        self.config.send_buffer = bytes;
+        self
+    }
+    /// Delivers the peer's events on a stream holding at most `capacity` of them (see
+    /// [`Peer::events`](crate::Peer::events)). While the stream is full, the peer stops reading.
+    pub fn events(mut self, capacity: usize) -> Self {
+        self.config.events = Some(capacity.max(1));
         self
     }
     /// The configuration.

@@ -10,11 +10,12 @@
 use crate::hooks::{Hooks, Job};
 use crate::peer::{now, relock, Peer};
 use crate::queue::Outcome;
+use crate::stream::PeerEvent;
 use crate::{Dialect, PeerConfig};
 use coinpeer_handshake::{ConfigError, Direction};
 use coinpeer_protocol::{Config, Connection, DisconnectReason, Event, SendId, Start};
 use coinpeer_wire::messages::NetAddress;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
@@ -24,7 +25,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::PollSender;
 use tracing::{debug, Instrument};
 
 /// Bytes read from the socket per call.
@@ -104,9 +106,14 @@ fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Config {
     c
 }
 
-/// Starts the task of `peer` on `stream`; `opened` hears whether the handshake completed.
-pub(crate) fn spawn<D, S>(peer: Peer<D>, stream: S, opened: oneshot::Sender<Result<(), DisconnectReason>>)
-where
+/// Starts the task of `peer` (an uncounted handle) on `stream`; `opened` hears whether the handshake
+/// completed; `events` is the event stream's sending side, if the configuration asked for one.
+pub(crate) fn spawn<D, S>(
+    peer: Peer<D>,
+    stream: S,
+    opened: oneshot::Sender<Result<(), DisconnectReason>>,
+    events: Option<mpsc::Sender<PeerEvent<D::Message>>>,
+) where
     D: Dialect,
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -116,7 +123,9 @@ where
         async move {
             let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
             let mut driver = Driver {
-                hooks: Hooks::new(peer.clone()),
+                hooks: Hooks::new(peer.internal()),
+                events: events.map(PollSender::new),
+                unsent: VecDeque::new(),
                 peer,
                 stream: Box::pin(stream),
                 sleep: Box::pin(tokio::time::sleep(Duration::from_secs(86_400))),
@@ -134,6 +143,10 @@ where
 
 struct Driver<D: Dialect, S> {
     peer: Peer<D>,
+    /// The event stream, while its receiver lives.
+    events: Option<PollSender<PeerEvent<D::Message>>>,
+    /// Events the stream had no room for yet; input pauses while any wait.
+    unsent: VecDeque<PeerEvent<D::Message>>,
     stream: Pin<Box<S>>,
     hooks: Hooks<D>,
     sleep: Pin<Box<tokio::time::Sleep>>,
@@ -150,8 +163,8 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 self.cancel_seen = true;
                 self.peer.core().conn.close(now());
             }
-            let peer = self.peer.clone();
-            let mut core = peer.core();
+            let shared = self.peer.shared.clone();
+            let mut core = relock(&shared.core);
             if !core.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 core.waker = Some(cx.waker().clone());
             }
@@ -160,7 +173,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 core.conn.handle_timeout(now);
             }
             progress |= self.write(cx, &mut core, now);
-            if self.hooks.backlog() < MAX_BACKLOG {
+            if self.hooks.backlog() + self.unsent.len() < MAX_BACKLOG {
                 core.conn.resume_input(now);
                 progress |= self.read(cx, &mut core, now);
             } else {
@@ -171,6 +184,9 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
             progress |= self.write(cx, &mut core, now);
             self.take_events(&mut core);
             let closed = core.conn.is_closed();
+            if closed || (core.conn.queued_memory() as u64) < shared.config.send_buffer {
+                shared.room.notify_waiters();
+            }
             let deadline = core.conn.poll_timeout().into_iter().chain(self.hooks.deadline()).min();
             drop(core);
             if let Some(d) = deadline {
@@ -181,6 +197,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 progress |= self.sleep.as_mut().poll(cx).is_ready();
             }
             progress |= self.hooks.poll(cx, closed);
+            progress |= self.deliver(cx, closed);
             if closed && self.hooks.is_idle() {
                 return Poll::Ready(());
             }
@@ -250,7 +267,13 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                         let _ = w.done.send(outcome);
                     }
                 }
-                Event::Message { msg, frame } => self.hooks.push(Job::Read { msg, frame }),
+                Event::Message { msg, frame } => {
+                    if self.events.is_some() {
+                        let (msg, frame) = (msg.clone(), frame.clone());
+                        self.unsent.push_back(PeerEvent::Message { msg, frame });
+                    }
+                    self.hooks.push(Job::Read { msg, frame });
+                }
                 Event::Version(v) => self.hooks.push(Job::Version(v)),
                 Event::Connected(session) => {
                     debug!(version = session.version, agent = %session.remote.user_agent, "handshake complete");
@@ -275,6 +298,36 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 _ => {}
             }
         }
+    }
+
+    /// Hands waiting events to the stream while it has room; returns whether any went. Once the peer has
+    /// closed, what does not fit is dropped: a stream nobody reads must not hold the task up.
+    fn deliver(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
+        let Some(sender) = self.events.as_mut() else {
+            self.unsent.clear();
+            return false;
+        };
+        let mut progress = false;
+        while !self.unsent.is_empty() {
+            match sender.poll_reserve(cx) {
+                Poll::Ready(Ok(())) => {
+                    let event = self.unsent.pop_front().expect("not empty");
+                    let _ = sender.send_item(event);
+                    progress = true;
+                }
+                // The receiver is gone: nobody wants events any more.
+                Poll::Ready(Err(_)) => {
+                    self.events = None;
+                    self.unsent.clear();
+                    return true;
+                }
+                Poll::Pending => break,
+            }
+        }
+        if closed {
+            self.unsent.clear();
+        }
+        progress
     }
 
     /// The task ends: handles still waiting hear their message was dropped, and waiters are woken.

@@ -46,3 +46,15 @@ impl From<DisconnectReason> for ConnectError {
         }
     }
 }
+
+/// Why [`Peer::try_send`](crate::Peer::try_send) did not queue a message; the message comes back.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrySendError<M> {
+    /// The queue holds the send buffer's worth already: try again once some of it is written.
+    #[error("the send queue is full")]
+    Full(M),
+    /// The peer is disconnecting or gone.
+    #[error("the peer is disconnected")]
+    Closed(M),
+}

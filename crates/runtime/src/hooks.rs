@@ -166,7 +166,7 @@ impl<D: Dialect> Hooks<D> {
 
     /// The future running every listener's call for `job`, in order, panics caught.
     fn start(&self, job: Job<D::Message>) -> Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>> {
-        let peer = self.peer.clone();
+        let peer = self.peer.internal();
         let fut = async move {
             let listeners = &peer.shared.config.listeners;
             match &job {

@@ -36,26 +36,29 @@ mod peer;
 mod push;
 mod queue;
 mod stats;
+mod stream;
 
 pub use coinpeer_protocol::{Awaited, Expect, StallConfig};
 pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, QUEUED_FRAME_OVERHEAD};
 pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use config::{
     HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
-    DEFAULT_PING_INTERVAL,
+    DEFAULT_PING_INTERVAL, DEFAULT_SEND_BUFFER,
 };
 pub use dialect::{BoxFuture, Control, Dialect};
 pub use dialects::bitcoin::{Bitcoin, BitcoinListener};
 pub use dialects::decred::{Decred, DecredListener};
-pub use error::ConnectError;
+pub use error::{ConnectError, TrySendError};
 pub use events::{event_channel, Event, EventForwarder, EventReceiver};
 pub use hooks::LISTENER_BUDGET;
 pub use peer::{Peer, UNKNOWN_COMMANDS};
 pub use push::{PushError, Pushed, MAX_ADDR_PER_PUSH};
 pub use queue::{Outcome, SendFailure, SendHandle};
 pub use stats::{CommandStats, StatsSnapshot};
+pub use stream::{PeerEvent, PeerEvents};
 
 pub use async_trait::async_trait;
+pub use coinpeer_cache::NonceCache;
 pub use coinpeer_handshake::{Direction, Features};
 
 /// A random 64-bit value, unpredictable to a remote: for ping and version nonces. Not for keys.

@@ -5,17 +5,18 @@ use crate::dialect::Dialect;
 use crate::driver::{self, Core};
 use crate::queue::{self, Outcome, SendHandle};
 use crate::stats::StatsSnapshot;
-use crate::{ConnectError, PeerConfig};
+use crate::stream::{PeerEvent, PeerEvents};
+use crate::{ConnectError, PeerConfig, TrySendError};
 use coinpeer_handshake::{Direction, Features, HandshakeError};
 use coinpeer_protocol::{DisconnectReason, SendError, Session};
 use coinpeer_wire::messages::{Inventory, NetAddress, ServiceFlags, VersionMessage};
 use coinpeer_wire::Hash256;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 /// Ids are process-unique and start at 1, as btcd numbers its peers.
@@ -50,17 +51,49 @@ pub(crate) struct Shared<D: Dialect> {
     /// The previous `getblocks`/`getheaders`, to drop repeats.
     pub(crate) last_requests: Mutex<crate::push::LastRequests>,
     pub(crate) span: tracing::Span,
+    /// Handles the application holds (the peer's own task holds uncounted ones).
+    pub(crate) handles: AtomicUsize,
+    /// The event stream was taken and is still held.
+    pub(crate) stream_alive: AtomicBool,
+    /// The event stream's receiving side, until [`Peer::events`] takes it. (Not the stream itself: it holds
+    /// this struct, and a cycle would never be freed.)
+    pub(crate) events: Mutex<Option<mpsc::Receiver<PeerEvent<D::Message>>>>,
+    /// Woken when queued memory falls below the send buffer, or the peer closes.
+    pub(crate) room: Notify,
 }
 
-/// A connected peer of dialect `D`. Cheap to clone: clones are handles to the same peer.
+impl<D: Dialect> Shared<D> {
+    /// Closes the connection once nobody can use it: every handle and the event stream are gone.
+    pub(crate) fn close_if_abandoned(&self) {
+        if self.handles.load(Ordering::SeqCst) == 0 && !self.stream_alive.load(Ordering::SeqCst) {
+            self.closing.cancel();
+        }
+    }
+}
+
+/// A connected peer of dialect `D`. Cheap to clone: clones are handles to the same peer. Once every handle
+/// and the event stream are dropped, the connection closes.
 pub struct Peer<D: Dialect> {
     pub(crate) shared: Arc<Shared<D>>,
+    /// Whether this handle keeps the connection open (the peer's own task holds handles that do not).
+    counted: bool,
 }
 
 impl<D: Dialect> Clone for Peer<D> {
+    /// A clone keeps the connection open, even one made from the handle a listener is given.
     fn clone(&self) -> Self {
+        self.shared.handles.fetch_add(1, Ordering::SeqCst);
         Peer {
             shared: self.shared.clone(),
+            counted: true,
+        }
+    }
+}
+
+impl<D: Dialect> Drop for Peer<D> {
+    fn drop(&mut self) {
+        if self.counted && self.shared.handles.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.shared.close_if_abandoned();
         }
     }
 }
@@ -141,27 +174,38 @@ impl<D: Dialect> Peer<D> {
         let core = Core::new(&config, direction, remote, start_height)?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("peer", id, %addr, dir = ?direction);
-        let peer = Peer {
-            shared: Arc::new(Shared {
-                id,
-                config,
-                direction,
-                addr,
-                local_addr,
-                conn_time: SystemTime::now(),
-                core: Mutex::new(core),
-                session: OnceLock::new(),
-                closing: cancel.child_token(),
-                finished: watch::Sender::new(false),
-                live_tasks: AtomicUsize::new(0),
-                last_block: AtomicI32::new(0),
-                last_announced_block: Mutex::new(None),
-                last_requests: Mutex::new(Default::default()),
-                span,
-            }),
+        let (events_tx, events) = match config.events {
+            Some(capacity) => {
+                let (tx, rx) = tokio::sync::mpsc::channel(capacity);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
         };
+        let shared = Arc::new(Shared {
+            id,
+            config,
+            direction,
+            addr,
+            local_addr,
+            conn_time: SystemTime::now(),
+            core: Mutex::new(core),
+            session: OnceLock::new(),
+            closing: cancel.child_token(),
+            finished: watch::Sender::new(false),
+            live_tasks: AtomicUsize::new(0),
+            last_block: AtomicI32::new(0),
+            last_announced_block: Mutex::new(None),
+            last_requests: Mutex::new(Default::default()),
+            span,
+            handles: AtomicUsize::new(1),
+            stream_alive: AtomicBool::new(false),
+            events: Mutex::new(None),
+            room: Notify::new(),
+        });
+        *relock(&shared.events) = events;
+        let peer = Peer { shared, counted: true };
         let (opened_tx, opened_rx) = oneshot::channel();
-        driver::spawn(peer.clone(), stream, opened_tx);
+        driver::spawn(peer.internal(), stream, opened_tx, events_tx);
         match opened_rx.await {
             Ok(Ok(())) => Ok(peer),
             Ok(Err(reason)) => {
@@ -173,6 +217,27 @@ impl<D: Dialect> Peer<D> {
                 Err(peer.disconnect_reason().map_or(ConnectError::Cancelled, Into::into))
             }
         }
+    }
+
+    /// A handle for the peer's own task: it does not keep the connection open.
+    pub(crate) fn internal(&self) -> Peer<D> {
+        Peer {
+            shared: self.shared.clone(),
+            counted: false,
+        }
+    }
+
+    /// The peer's events, once: messages with their frames, then the disconnect. `None` if the
+    /// configuration did not ask for them ([`PeerConfigBuilder::events`](crate::PeerConfigBuilder::events))
+    /// or they were taken already.
+    pub fn events(&self) -> Option<PeerEvents<D>> {
+        let rx = relock(&self.shared.events).take()?;
+        self.shared.stream_alive.store(true, Ordering::SeqCst);
+        Some(PeerEvents {
+            rx,
+            shared: self.shared.clone(),
+            done: false,
+        })
     }
 
     pub(crate) fn core(&self) -> MutexGuard<'_, Core<D>> {
@@ -220,9 +285,35 @@ impl<D: Dialect> Peer<D> {
         }
     }
 
-    /// Queues `msg` and waits for its outcome.
+    /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
+    /// queues `msg`, and waits for its outcome.
     pub async fn send(&self, msg: D::Message) -> Outcome {
+        loop {
+            let room = self.shared.room.notified();
+            tokio::pin!(room);
+            // Registered before the check, so that a wake-up in between is not lost.
+            room.as_mut().enable();
+            if !self.is_connected() || self.has_room() {
+                break;
+            }
+            room.await;
+        }
         self.queue_message(msg).await
+    }
+
+    /// Queues `msg` if the queue has room; otherwise gives it back, saying why.
+    pub fn try_send(&self, msg: D::Message) -> Result<SendHandle, TrySendError<D::Message>> {
+        if !self.is_connected() {
+            return Err(TrySendError::Closed(msg));
+        }
+        if !self.has_room() {
+            return Err(TrySendError::Full(msg));
+        }
+        Ok(self.queue_message(msg))
+    }
+
+    fn has_room(&self) -> bool {
+        (self.core().conn.queued_memory() as u64) < self.shared.config.send_buffer
     }
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.

@@ -13,9 +13,12 @@ pub fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
-/// A config with pings off, so that byte counts and message logs are exact unless a test turns them on.
+/// A config with pings off, so that byte counts and message logs are exact unless a test turns them on, and
+/// a nonce cache of its own: the two ends of a test pair live in one process, as two nodes would not.
 pub fn quiet<D: Dialect>(network: Network) -> coinpeer_runtime::PeerConfigBuilder<D> {
-    PeerConfig::<D>::builder(network).ping_interval(None)
+    PeerConfig::<D>::builder(network)
+        .ping_interval(None)
+        .nonces(coinpeer_runtime::NonceCache::default())
 }
 
 /// Connects an outbound and an inbound peer over an in-memory duplex stream.

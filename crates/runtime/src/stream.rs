@@ -1,0 +1,75 @@
+//! The peer's events as a `futures::Stream`: for callers who would rather pull than implement a listener.
+
+use crate::peer::Shared;
+use crate::Dialect;
+use coinpeer_protocol::DisconnectReason;
+use coinpeer_wire::Frame;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::sync::mpsc;
+
+/// Something that happened to a peer, from [`Peer::events`](crate::Peer::events).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PeerEvent<M> {
+    /// A message from the remote, with the frame it came in: its raw payload is shared, not copied, and
+    /// can be forwarded as it is.
+    Message {
+        /// The decoded message.
+        msg: M,
+        /// Its frame.
+        frame: Frame,
+    },
+    /// The peer disconnected; the last event.
+    Disconnected(DisconnectReason),
+}
+
+/// The stream of a peer's events. While it is full the peer stops reading (the remote is not blamed for
+/// the time); once it and every [`Peer`](crate::Peer) handle are dropped, the connection closes.
+pub struct PeerEvents<D: Dialect> {
+    pub(crate) rx: mpsc::Receiver<PeerEvent<D::Message>>,
+    pub(crate) shared: Arc<Shared<D>>,
+    /// The disconnect was reported.
+    pub(crate) done: bool,
+}
+
+impl<D: Dialect> PeerEvents<D> {
+    /// The next event; `None` after [`PeerEvent::Disconnected`].
+    pub async fn recv(&mut self) -> Option<PeerEvent<D::Message>> {
+        self.rx.recv().await
+    }
+}
+
+impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
+    type Item = PeerEvent<D::Message>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(None) if !self.done => {
+                // The peer's task ended and dropped its sender: the reason is known by now. It is reported
+                // here rather than sent, so that a stream nobody reads cannot hold the task up.
+                self.done = true;
+                let reason = crate::peer::relock(&self.shared.core).conn.disconnect_reason().cloned();
+                Poll::Ready(Some(PeerEvent::Disconnected(
+                    reason.unwrap_or(DisconnectReason::LocalRequest),
+                )))
+            }
+            other => other,
+        }
+    }
+}
+
+impl<D: Dialect> Drop for PeerEvents<D> {
+    fn drop(&mut self) {
+        self.shared.stream_alive.store(false, Ordering::SeqCst);
+        self.shared.close_if_abandoned();
+    }
+}
+
+impl<D: Dialect> std::fmt::Debug for PeerEvents<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerEvents").field("peer", &self.shared.id).finish()
+    }
+}

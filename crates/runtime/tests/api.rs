@@ -1,0 +1,151 @@
+//! The handle's newer surface: events as a stream, sending that waits for room, and a connection that
+//! closes once nobody holds it.
+
+mod support;
+
+use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, PeerEvent, TrySendError};
+use coinpeer_wire::bitcoin::Message;
+use coinpeer_wire::messages::{InvType, Inventory};
+use coinpeer_wire::{Hash256, Network};
+use futures_core::Stream;
+use std::pin::Pin;
+use std::time::Duration;
+use support::{pair, quiet, raw_peer};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn regtest() -> coinpeer_runtime::PeerConfigBuilder<Bitcoin> {
+    quiet(Network::BITCOIN_REGTEST)
+}
+
+/// The next item of a stream, polled by hand (the crate uses no stream combinators).
+async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
+}
+
+#[tokio::test]
+async fn events_arrive_in_order_with_their_frames_then_the_disconnect() {
+    let (a, b) = pair(regtest().build(), regtest().events(16).build()).await;
+    let mut events = b.events().expect("configured");
+    assert!(b.events().is_none(), "taken once");
+    assert_eq!(a.send(Message::FeeFilter(7)).await, Outcome::Sent);
+    assert_eq!(a.send(Message::SendHeaders).await, Outcome::Sent);
+    for expected in [Message::FeeFilter(7), Message::SendHeaders] {
+        match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+            Some(PeerEvent::Message { msg, frame }) => {
+                assert_eq!(msg, expected);
+                assert_eq!(frame.header.command, expected.command());
+                assert_eq!(
+                    frame.decode::<Message>(70016).unwrap(),
+                    expected,
+                    "the raw payload decodes to it"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    a.disconnect();
+    match tokio::time::timeout(WAIT, next(&mut events))
+        .await
+        .expect("the disconnect")
+    {
+        Some(PeerEvent::Disconnected(reason)) => assert_eq!(reason, DisconnectReason::RemoteClosed),
+        other => panic!("{other:?}"),
+    }
+    assert!(next(&mut events).await.is_none(), "nothing after the disconnect");
+}
+
+#[tokio::test]
+async fn a_full_event_stream_pauses_reading_without_losing_events() {
+    let (a, b) = pair(regtest().build(), regtest().events(2).build()).await;
+    let mut events = b.events().expect("configured");
+    for i in 0..200 {
+        drop(a.queue_message(Message::FeeFilter(i)));
+    }
+    // Nobody reads for a while: the peer holds back rather than buffering without bound.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(b.is_connected());
+    for i in 0..200 {
+        match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+            Some(PeerEvent::Message { msg, .. }) => assert_eq!(msg, Message::FeeFilter(i)),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn try_send_says_full_past_the_send_buffer_and_send_waits_for_room() {
+    // A remote that never reads: a 1 KiB pipe fills, then the queue.
+    let (peer, _remote) = raw_peer(regtest().send_buffer(4096).build(), 70_016, 1024).await;
+    // One 36 KB inv passes the 4 KiB buffer (a queue with room takes one message whatever its size); the
+    // pipe takes 1 KiB of it and no more.
+    let big = || Message::Inv(vec![Inventory::new(InvType::TX, Hash256([1; 32])); 1000]);
+    drop(peer.try_send(big()).expect("room for one"));
+    let full = peer.try_send(big()).expect_err("no room for a second");
+    assert!(matches!(full, TrySendError::Full(Message::Inv(_))), "{full:?}");
+    // `send` waits for room that never comes, until the peer closes.
+    let waiting = tokio::spawn({
+        let peer = peer.clone();
+        async move { peer.send(Message::SendHeaders).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "send waits while the queue is full");
+    peer.disconnect();
+    assert_eq!(
+        tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap(),
+        Outcome::Dropped
+    );
+    assert!(matches!(
+        peer.try_send(Message::SendHeaders),
+        Err(TrySendError::Closed(_))
+    ));
+}
+
+#[tokio::test]
+async fn dropping_every_handle_closes_the_connection() {
+    let (a, b) = pair(regtest().build(), regtest().build()).await;
+    let clone = a.clone();
+    drop(a);
+    assert!(clone.is_connected(), "a clone still holds it");
+    drop(clone);
+    tokio::time::timeout(WAIT, b.wait_for_disconnect())
+        .await
+        .expect("the remote sees the close");
+    assert_eq!(b.disconnect_reason(), Some(DisconnectReason::RemoteClosed));
+}
+
+#[tokio::test]
+async fn a_held_event_stream_keeps_the_connection_open_without_handles() {
+    let (a, b) = pair(regtest().events(4).build(), regtest().build()).await;
+    let mut events = a.events().expect("configured");
+    drop(a);
+    assert_eq!(b.send(Message::SendHeaders).await, Outcome::Sent);
+    match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+        Some(PeerEvent::Message { msg, .. }) => assert_eq!(msg, Message::SendHeaders),
+        other => panic!("{other:?}"),
+    }
+    drop(events);
+    tokio::time::timeout(WAIT, b.wait_for_disconnect())
+        .await
+        .expect("closed once the stream is dropped too");
+}
+
+#[tokio::test]
+async fn peers_of_one_process_recognise_a_connection_to_themselves_by_default() {
+    use coinpeer_runtime::{CancellationToken, ConnectError, Peer, PeerConfig};
+    let (a, b) = tokio::io::duplex(1 << 16);
+    let config = || PeerConfig::<Bitcoin>::builder(Network::BITCOIN_REGTEST).build();
+    let (_out, inb) = tokio::join!(
+        Peer::outbound(config(), a, support::addr(1), CancellationToken::new()),
+        Peer::inbound(config(), b, support::addr(2), CancellationToken::new()),
+    );
+    assert!(
+        matches!(
+            inb,
+            Err(ConnectError::Handshake(
+                coinpeer_handshake::HandshakeError::SelfConnection
+            ))
+        ),
+        "{inb:?}"
+    );
+}

@@ -1,0 +1,635 @@
+//! Strangers over real TCP on 127.0.0.1 (issue 12): remotes that send a `version` and never a `verack`,
+//! against a peer that listens as `coinpeer listen` does (an accept loop starting `Peer::from_tcp` inbound for
+//! each connection). Before its verack a remote may make us hold at most the 64 KiB pre-handshake budget:
+//! unknown commands are skipped as they arrive, known messages count against the budget (past it the
+//! stranger is cut off), and the handshake timeout ends whoever is left.
+//!
+//! The tests measure the resident memory of this process (Linux `/proc/self/status`), so they take turns.
+#![cfg(target_os = "linux")]
+
+mod support;
+
+use bytes::{Bytes, BytesMut};
+use coinpeer_handshake::HandshakeError;
+use coinpeer_protocol::DEFAULT_PRE_HANDSHAKE_BUDGET;
+use coinpeer_runtime::{
+    Bitcoin, CancellationToken, ConnectError, Direction, Outcome, Peer, PeerConfig, ProtocolViolation,
+};
+use coinpeer_wire::bitcoin::Message;
+use coinpeer_wire::messages::{NetAddress, ServiceFlags, TimedNetAddress, VersionMessage, MAX_ADDR_PER_MSG};
+use coinpeer_wire::{encode_frame, Command, EncodeOptions, ErrorKind, FrameDecoder, Network, HEADER_LEN};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::quiet;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
+
+const NETWORK: Network = Network::BITCOIN_REGTEST;
+/// The protocol version the strangers speak.
+const VERSION: u32 = 70016;
+const STRANGERS: usize = 100;
+/// What a stranger may make us hold before its verack.
+const BUDGET: usize = DEFAULT_PRE_HANDSHAKE_BUDGET;
+/// The payload of each unknown message a stranger floods with: just under Bitcoin's 4,000,000-byte maximum,
+/// so the frame is legal and only the pre-handshake rules stand between it and our memory.
+const JUNK_PAYLOAD: usize = 3_900_000;
+
+/// The memory tests take turns: each measures the whole process.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+// ---------------------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------------------
+
+/// The process's resident anonymous memory (heap, stacks) in bytes: `RssAnon` of `/proc/self/status`, or
+/// `VmRSS` on kernels without it. Anonymous memory leaves out pages of the test binary's code, which fault
+/// in as new code paths first run and would otherwise count as growth.
+fn resident() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let field = |name: &str| {
+        status.lines().find_map(|line| {
+            let kb = line.strip_prefix(name)?.trim().strip_suffix("kB")?;
+            kb.trim().parse::<u64>().ok()
+        })
+    };
+    let kb = field("RssAnon:").or_else(|| field("VmRSS:")).expect("RssAnon or VmRSS");
+    kb * 1024
+}
+
+/// The settled resident memory: the smallest of a few readings over `over`, so that a transient allocation
+/// (a read buffer in flight) does not count.
+async fn settled_resident(over: Duration) -> u64 {
+    let mut least = u64::MAX;
+    let end = Instant::now() + over;
+    while Instant::now() < end {
+        least = least.min(resident());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    least
+}
+
+/// Samples the resident memory every millisecond on its own thread (not a tokio task, which a busy runtime
+/// could starve right at the peak) and keeps the highest reading.
+struct PeakSampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, usize)>,
+}
+
+impl PeakSampler {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (mut peak, mut samples) = (0, 0);
+            while !flag.load(Ordering::Relaxed) {
+                peak = peak.max(resident());
+                samples += 1;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            (peak, samples)
+        });
+        PeakSampler { stop, thread }
+    }
+
+    /// The highest reading and how many readings were taken.
+    fn finish(self) -> (u64, usize) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("sampler thread")
+    }
+}
+
+fn kib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The listening peer
+// ---------------------------------------------------------------------------------------------------------
+
+/// What `from_tcp` answered for one accepted connection.
+struct Accepted {
+    result: Result<Peer<Bitcoin>, ConnectError>,
+    /// From the accept to the answer.
+    took: Duration,
+}
+
+struct Listening {
+    addr: SocketAddr,
+    accepted: mpsc::UnboundedReceiver<Accepted>,
+    cancel: CancellationToken,
+}
+
+impl Listening {
+    /// The next `n` answers of `from_tcp`, in the order they came.
+    async fn next(&mut self, n: usize, within: Duration) -> Vec<Accepted> {
+        let mut out = Vec::with_capacity(n);
+        let deadline = tokio::time::Instant::now() + within;
+        while out.len() < n {
+            match tokio::time::timeout_at(deadline, self.accepted.recv()).await {
+                Ok(Some(a)) => out.push(a),
+                Ok(None) => panic!("the accept loop ended"),
+                Err(_) => panic!(
+                    "only {} of {n} connections ended their handshake in {within:?}",
+                    out.len()
+                ),
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Listens on 127.0.0.1 as `coinpeer listen` does: every accepted connection becomes an inbound peer of its
+/// own task; what `from_tcp` answered goes to [`Listening::accepted`].
+async fn listen(config: PeerConfig<Bitcoin>) -> Listening {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let cancel = CancellationToken::new();
+    let (tx, accepted) = mpsc::unbounded_channel();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let mut tasks = JoinSet::new();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted.expect("accept");
+                    let (config, cancel, tx) = (config.clone(), stop.clone(), tx.clone());
+                    tasks.spawn(async move {
+                        let start = Instant::now();
+                        let result = Peer::from_tcp(config, stream, Direction::Inbound, cancel).await;
+                        let _ = tx.send(Accepted { result, took: start.elapsed() });
+                    });
+                }
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+        }
+    });
+    Listening { addr, accepted, cancel }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Strangers and honest peers
+// ---------------------------------------------------------------------------------------------------------
+
+fn frame(msg: &Message) -> Bytes {
+    let mut buf = BytesMut::new();
+    encode_frame(&NETWORK, msg, EncodeOptions::new(VERSION), &mut buf).unwrap();
+    buf.freeze()
+}
+
+fn version_frame(nonce: u64) -> Bytes {
+    frame(&Message::Version(VersionMessage {
+        version: VERSION,
+        services: ServiceFlags::NETWORK,
+        timestamp: 1_700_000_000,
+        receiver: NetAddress::unspecified(ServiceFlags::NONE),
+        sender: NetAddress::unspecified(ServiceFlags::NETWORK),
+        nonce,
+        user_agent: "/stranger:1.0/".into(),
+        start_height: 0,
+        relay: true,
+    }))
+}
+
+/// One unknown-command frame of [`JUNK_PAYLOAD`] bytes, shared by every stranger (so that the strangers'
+/// own side of the test holds it once).
+fn junk_frame() -> Bytes {
+    frame(&Message::Unknown {
+        command: Command::from_static("junk"),
+        payload: Bytes::from(vec![0x5a; JUNK_PAYLOAD]),
+    })
+}
+
+/// An `addr` of the most entries allowed: a known message of 30,003 payload bytes, which a stranger's
+/// listener holds until the verack, so that three do not fit in the budget.
+fn addr_frame() -> Bytes {
+    let entries = (0..MAX_ADDR_PER_MSG)
+        .map(|i| TimedNetAddress {
+            time: 1_700_000_000,
+            addr: NetAddress::from_socket_addr(
+                SocketAddr::from(([10, (i >> 8) as u8, i as u8, 1], 8333)),
+                ServiceFlags::NETWORK,
+            ),
+        })
+        .collect();
+    frame(&Message::Addr(entries))
+}
+
+/// A remote that sent its version, saw the listener's version and verack (so the listener took the version
+/// and awaits the verack), and will never send a verack.
+struct Stranger {
+    write: OwnedWriteHalf,
+    /// When the TCP connection was up.
+    connected: Instant,
+    /// Resolves, with the time, once the listener closed the connection (it reads and drops anything else).
+    closed: JoinHandle<Instant>,
+}
+
+async fn stranger(addr: SocketAddr, nonce: u64) -> Stranger {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let connected = Instant::now();
+    let (mut read, mut write) = stream.into_split();
+    write.write_all(&version_frame(nonce)).await.unwrap();
+    let mut frames = FrameDecoder::new(NETWORK, VERSION);
+    // The listener's version, feature announcements (sendaddrv2, wtxidrelay) and verack.
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while seen.last() != Some(&Command::from_static("verack")) {
+        let n = read.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the listener closed before answering our version");
+        frames.extend_from_slice(&buf[..n]);
+        while let Some(f) = frames.next_frame().unwrap() {
+            seen.push(f.header.command);
+        }
+    }
+    assert_eq!(seen.first(), Some(&Command::from_static("version")), "{seen:?}");
+    let closed = tokio::spawn(async move {
+        let mut buf = [0u8; 256];
+        while let Ok(1..) = read.read(&mut buf).await {}
+        Instant::now()
+    });
+    Stranger {
+        write,
+        connected,
+        closed,
+    }
+}
+
+/// `STRANGERS` strangers, connected concurrently.
+async fn strangers(addr: SocketAddr) -> Vec<Stranger> {
+    let mut set = JoinSet::new();
+    for i in 0..STRANGERS {
+        set.spawn(stranger(addr, 0x5742_0000_0000 + i as u64));
+    }
+    let mut out = Vec::with_capacity(STRANGERS);
+    while let Some(s) = set.join_next().await {
+        out.push(s.expect("stranger"));
+    }
+    out
+}
+
+/// Writes `frame` over and over, at most `limit` times, until the listener cuts the connection; returns how
+/// many were written whole.
+async fn flood(mut write: OwnedWriteHalf, frame: Bytes, limit: u64, written: Arc<AtomicU64>) -> u64 {
+    let mut whole = 0;
+    while whole < limit && write.write_all(&frame).await.is_ok() {
+        whole += 1;
+        written.fetch_add(1, Ordering::Relaxed);
+    }
+    whole
+}
+
+/// An honest coinpeer peer dialing the listener; the handshake must complete.
+async fn honest(addr: SocketAddr) -> (Peer<Bitcoin>, Duration) {
+    let start = Instant::now();
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let config = quiet::<Bitcoin>(NETWORK).build();
+    let peer = Peer::from_tcp(config, stream, Direction::Outbound, CancellationToken::new())
+        .await
+        .expect("an honest peer completes its handshake");
+    (peer, start.elapsed())
+}
+
+/// Pings and waits for the pong; returns the round trip.
+async fn ping(peer: &Peer<Bitcoin>) -> Duration {
+    let pongs = |p: &Peer<Bitcoin>| p.stats().received.get("pong").map_or(0, |c| c.messages);
+    let before = pongs(peer);
+    let start = Instant::now();
+    assert_eq!(peer.push_ping().await, Outcome::Sent);
+    while pongs(peer) == before {
+        assert!(start.elapsed() < Duration::from_secs(5), "no pong within 5 s");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    start.elapsed()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The tests
+// ---------------------------------------------------------------------------------------------------------
+
+/// Short, so that the test takes a few seconds; long enough for every stranger to push several junk
+/// messages (each ~60 times the budget) first.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Growth allowed on top of the budgets: the honest peer that connects during the flood (its connection,
+/// buffers and task on both sides: a few KiB), the worker threads' stacks (the driver reads into a 64 KiB
+/// stack buffer: up to 64 KiB of each worker's stack is first touched by the flood) and allocator rounding.
+const SLACK: u64 = 1024 * 1024;
+
+/// 100 strangers send a version and then nothing but 3.9 MB messages of an unknown command, concurrently,
+/// until the handshake timeout cuts them off. Together they cost at most 64 KiB each above what 100 idle
+/// strangers cost, while an honest peer still handshakes and gets its pongs.
+///
+/// Were the budget not enforced (unknown payloads buffered until whole, as any frame is after the
+/// handshake), each stranger's receive buffer would grow towards 3.9 MB while its message arrives: 100
+/// strangers writing at once would hold up to ~390 MB, sixty times the 6.4 MB + 1 MiB this test allows, and
+/// the sampler, which reads the resident memory every millisecond through the flood, would see it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
+    let _turn = SERIAL.lock().await;
+    let test_start = Instant::now();
+    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(HANDSHAKE_TIMEOUT).build()).await;
+    let junk = junk_frame();
+
+    // An honest peer first: it warms the listener up and pings it all through the flood.
+    let (early, _) = honest(listening.addr).await;
+    ping(&early).await;
+    let early_accepted = listening.next(1, Duration::from_secs(5)).await;
+    assert!(early_accepted[0].result.is_ok());
+
+    // The baseline: 100 strangers that sent their version and wait, as idle as a stranger gets.
+    let before = settled_resident(Duration::from_millis(50)).await;
+    let strangers = strangers(listening.addr).await;
+    let flood_start = Instant::now();
+    let idle = settled_resident(Duration::from_millis(100)).await;
+
+    // The flood.
+    let sampler = PeakSampler::start();
+    let written = Arc::new(AtomicU64::new(0));
+    let cut = Arc::new(AtomicUsize::new(0));
+    let mut floods = JoinSet::new();
+    for s in strangers {
+        let (junk, written, cut) = (junk.clone(), written.clone(), cut.clone());
+        floods.spawn(async move {
+            let whole = flood(s.write, junk, u64::MAX, written).await;
+            let closed = s.closed.await.unwrap();
+            cut.fetch_add(1, Ordering::SeqCst);
+            (whole, closed - s.connected)
+        });
+    }
+
+    // While the strangers flood: the early peer pings every 100 ms, and once every stranger has had time
+    // for about one junk message, a second honest peer connects and pings.
+    let pinger = {
+        let (cut, early) = (cut.clone(), early.clone());
+        tokio::spawn(async move {
+            let mut during = Vec::new();
+            while cut.load(Ordering::SeqCst) == 0 {
+                let rtt = ping(&early).await;
+                if cut.load(Ordering::SeqCst) == 0 {
+                    during.push(rtt);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            during
+        })
+    };
+    while written.load(Ordering::Relaxed) < STRANGERS as u64 {
+        assert!(
+            flood_start.elapsed() < HANDSHAKE_TIMEOUT,
+            "the flood is too slow to test anything"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (late, late_handshake) = honest(listening.addr).await;
+    let late_rtt = ping(&late).await;
+    assert_eq!(
+        cut.load(Ordering::SeqCst),
+        0,
+        "the honest peer must have handshaked and got its pong while every stranger still flooded"
+    );
+    let junk_by_late_pong = written.load(Ordering::Relaxed);
+
+    // Every stranger is cut off by the handshake timeout, from both points of view.
+    let mut messages = Vec::new();
+    while let Some(r) = tokio::time::timeout(HANDSHAKE_TIMEOUT + Duration::from_secs(5), floods.join_next())
+        .await
+        .expect("every stranger is cut off")
+    {
+        let (whole, lived) = r.unwrap();
+        assert!(
+            lived >= HANDSHAKE_TIMEOUT && lived < HANDSHAKE_TIMEOUT + Duration::from_secs(2),
+            "a stranger was cut off after {lived:?}, not at the handshake timeout"
+        );
+        messages.push(whole);
+    }
+    let (peak, samples) = sampler.finish();
+    let flood_took = flood_start.elapsed();
+    let pings_during = pinger.await.unwrap();
+
+    let accepted = listening.next(STRANGERS + 1, Duration::from_secs(5)).await;
+    let mut timeouts = 0;
+    for a in &accepted {
+        match &a.result {
+            Ok(peer) => assert_eq!(
+                peer.addr(),
+                late.local_addr().unwrap(),
+                "the one handshake is the late peer's"
+            ),
+            Err(ConnectError::Handshake(HandshakeError::Timeout)) => {
+                assert!(a.took >= HANDSHAKE_TIMEOUT, "timed out early: {:?}", a.took);
+                timeouts += 1;
+            }
+            Err(e) => panic!("a stranger ended otherwise than by the handshake timeout: {e}"),
+        }
+    }
+    assert_eq!(timeouts, STRANGERS);
+    assert!(early.is_connected() && late.is_connected(), "the honest peers stay");
+    assert!(
+        pings_during.len() >= 3,
+        "the early honest peer got only {} pongs during the flood",
+        pings_during.len()
+    );
+
+    messages.sort_unstable();
+    let total: u64 = messages.iter().sum();
+    let idle_each = idle.saturating_sub(before) / STRANGERS as u64;
+    let growth = peak.saturating_sub(idle);
+    println!(
+        "{STRANGERS} strangers flooding {JUNK_PAYLOAD}-byte unknown messages for {flood_took:.2?}: {total} \
+         messages written whole ({:.1} GB; fewest {} and most {} per stranger), {} already by the late \
+         honest peer's pong",
+        (total * junk.len() as u64) as f64 / 1e9,
+        messages[0],
+        messages[STRANGERS - 1],
+        junk_by_late_pong,
+    );
+    println!(
+        "resident before {:.0} KiB; 100 idle strangers {:.0} KiB (+{:.1} KiB each, both ends of the \
+         socket); peak during the flood {:.0} KiB over {samples} samples: +{:.0} KiB over idle, {:.1} KiB \
+         per stranger (allowed: {} KiB each + {:.0} KiB slack)",
+        kib(before),
+        kib(idle),
+        kib(idle_each),
+        kib(peak),
+        kib(growth),
+        kib(growth) / STRANGERS as f64,
+        BUDGET / 1024,
+        kib(SLACK),
+    );
+    println!(
+        "honest peers: late handshake {late_handshake:.2?}, its pong {late_rtt:.2?}; early peer's pongs \
+         during the flood: {} (slowest {:.2?}); whole test {:.2?}",
+        pings_during.len(),
+        pings_during.iter().max().unwrap(),
+        test_start.elapsed(),
+    );
+    assert!(
+        messages[0] >= 2,
+        "every stranger must push at least two junk messages (~120 budgets) before the timeout: {messages:?}"
+    );
+    assert!(
+        growth <= (STRANGERS * BUDGET) as u64 + SLACK,
+        "the flood grew resident memory by {:.0} KiB, over {STRANGERS} x {} KiB + {:.0} KiB",
+        kib(growth),
+        BUDGET / 1024,
+        kib(SLACK),
+    );
+}
+
+/// 100 strangers send a version and then `addr` messages of 1000 entries (30 KB each, a known command the
+/// listener holds until the verack) as fast as they can. Two fit in the budget; each stranger is cut off
+/// at the third, long before the handshake timeout, for breaking the budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stranger_sending_known_messages_is_cut_off_past_the_budget() {
+    let _turn = SERIAL.lock().await;
+    let timeout = Duration::from_secs(30);
+    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(timeout).build()).await;
+    let addr = addr_frame();
+    let addr_payload = (addr.len() - HEADER_LEN) as u64;
+    assert!(3 * addr.len() > BUDGET && 2 * addr.len() <= BUDGET);
+
+    let start = Instant::now();
+    let written = Arc::new(AtomicU64::new(0));
+    let mut floods = JoinSet::new();
+    for s in strangers(listening.addr).await {
+        let (addr, written) = (addr.clone(), written.clone());
+        // A stranger not cut off stops after 1000 (30 MB) and waits for the handshake timeout.
+        floods.spawn(async move {
+            let whole = flood(s.write, addr, 1000, written).await;
+            s.closed.await.unwrap();
+            whole
+        });
+    }
+    while let Some(whole) = tokio::time::timeout(Duration::from_secs(10), floods.join_next())
+        .await
+        .expect("every stranger is cut off")
+    {
+        assert!(whole.unwrap() < 1000, "a stranger was not cut off");
+    }
+
+    let mut too_large = 0;
+    for a in listening.next(STRANGERS, Duration::from_secs(5)).await {
+        assert!(a.took < timeout, "cut off by the timeout, not the budget");
+        match a.result {
+            Err(ConnectError::Violation(ProtocolViolation::PreHandshakeBudget { budget })) => {
+                assert_eq!(budget, BUDGET)
+            }
+            // The third addr does not fit in what the first two left of the budget, which its header shows.
+            Err(ConnectError::Protocol(e)) if matches!(e.kind, ErrorKind::PayloadTooLarge { .. }) => {
+                let ErrorKind::PayloadTooLarge { length, max } = e.kind else {
+                    unreachable!()
+                };
+                assert_eq!(e.command, Some(Command::from_static("addr")));
+                assert_eq!(length, addr_payload);
+                assert!(max < length && max as usize <= BUDGET - 2 * addr.len(), "max {max}");
+                too_large += 1;
+            }
+            Err(e) => panic!("a stranger was cut off for something else: {e}"),
+            Ok(_) => panic!("a stranger completed a handshake"),
+        }
+    }
+    println!(
+        "{STRANGERS} strangers sending {}-byte addr messages: all cut off within {:.2?} ({too_large} at the \
+         third message's header, {} by the budget itself), {} addr messages written whole in all",
+        addr.len(),
+        start.elapsed(),
+        STRANGERS - too_large,
+        written.load(Ordering::Relaxed),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn explore_held_addr_cost() {
+    let _turn = SERIAL.lock().await;
+    let timeout = Duration::from_secs(3);
+    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(timeout).build()).await;
+    let addr = addr_frame();
+    let (early, _) = honest(listening.addr).await;
+    ping(&early).await;
+    listening.next(1, Duration::from_secs(5)).await;
+    let before = settled_resident(Duration::from_millis(50)).await;
+    let strangers = strangers(listening.addr).await;
+    let idle = settled_resident(Duration::from_millis(100)).await;
+    let sampler = PeakSampler::start();
+    let mut keep = Vec::new();
+    for mut s in strangers {
+        s.write.write_all(&addr).await.unwrap();
+        s.write.write_all(&addr).await.unwrap();
+        keep.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = settled_resident(Duration::from_millis(200)).await;
+    let (peak, _) = sampler.finish();
+    println!(
+        "before {:.0} idle {:.0} (+{:.1}/stranger) held {:.0} (+{:.1} KiB/stranger over idle) peak +{:.1}/stranger",
+        kib(before),
+        kib(idle),
+        kib(idle - before) / 100.0,
+        kib(held),
+        kib(held - idle) / 100.0,
+        kib(peak - idle) / 100.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn explore_held_tx_cost() {
+    use coinpeer_wire::bitcoin::{Transaction, TxIn, TxOut};
+    let _turn = SERIAL.lock().await;
+    let timeout = Duration::from_secs(3);
+    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(timeout).build()).await;
+    let tx = Transaction {
+        version: 1,
+        inputs: vec![TxIn::default()],
+        outputs: vec![
+            TxOut {
+                value: 1,
+                script_pubkey: Bytes::new()
+            };
+            7000
+        ],
+        lock_time: 0,
+    };
+    let txf = frame(&Message::Tx(tx));
+    println!("tx frame {}", txf.len());
+    let (early, _) = honest(listening.addr).await;
+    ping(&early).await;
+    listening.next(1, Duration::from_secs(5)).await;
+    let before = settled_resident(Duration::from_millis(50)).await;
+    let strangers = strangers(listening.addr).await;
+    let idle = settled_resident(Duration::from_millis(100)).await;
+    let mut keep = Vec::new();
+    for mut s in strangers {
+        s.write.write_all(&txf).await.unwrap();
+        keep.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = settled_resident(Duration::from_millis(200)).await;
+    println!(
+        "tx: before {:.0} idle {:.0} (+{:.1}/stranger) held {:.0} (+{:.1} KiB/stranger over idle)",
+        kib(before),
+        kib(idle),
+        kib(idle - before) / 100.0,
+        kib(held),
+        kib(held - idle) / 100.0
+    );
+    let mut n = 0;
+    for a in listening.next(100, Duration::from_secs(10)).await {
+        if let Err(e) = a.result {
+            if n < 2 {
+                println!("{e}");
+            }
+            n += 1;
+        }
+    }
+}

@@ -77,6 +77,6 @@ pub use event::{Event, Outcome, SendId, Session};
 pub use inventory::{InventoryRelay, TrickleInterval, MAX_INV_PER_TRICKLE};
 pub use send_queue::QUEUED_FRAME_OVERHEAD;
 pub use stall::{StallConfig, DEFAULT_MAX_OUTSTANDING_REQUESTS};
-pub use stats::{CommandStats, Stats, UNKNOWN_COMMANDS};
+pub use stats::{CommandCounters, CommandStats, Stats, UNKNOWN_COMMANDS};
 
 pub use coinpeer_handshake::{Direction, Features};

@@ -184,7 +184,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
             progress |= self.write(cx, &mut core, now);
             self.take_events(&mut core);
             let closed = core.conn.is_closed();
-            if closed || (core.conn.queued_memory() as u64) < shared.config.send_buffer {
+            if closed || (core.conn.queued_memory() as u64) < shared.send_buffer {
                 shared.room.notify_waiters();
             }
             let deadline = core.conn.poll_timeout().into_iter().chain(self.hooks.deadline()).min();

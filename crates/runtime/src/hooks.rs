@@ -58,7 +58,7 @@ pub(crate) struct Hooks<D: Dialect> {
 
 impl<D: Dialect> Hooks<D> {
     pub(crate) fn new(peer: Peer<D>) -> Self {
-        let enabled = !peer.shared.config.listeners.is_empty();
+        let enabled = !peer.shared.listeners.is_empty();
         Hooks {
             peer,
             queue: VecDeque::new(),
@@ -168,7 +168,7 @@ impl<D: Dialect> Hooks<D> {
     fn start(&self, job: Job<D::Message>) -> Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>> {
         let peer = self.peer.internal();
         let fut = async move {
-            let listeners = &peer.shared.config.listeners;
+            let listeners = &peer.shared.listeners;
             match &job {
                 Job::Read { msg, frame } => {
                     for l in listeners {

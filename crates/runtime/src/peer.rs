@@ -32,7 +32,10 @@ pub(crate) fn now() -> Instant {
 
 pub(crate) struct Shared<D: Dialect> {
     pub(crate) id: u64,
-    pub(crate) config: PeerConfig<D>,
+    /// What the peer needs of its configuration once running (the rest went into the state machine's).
+    pub(crate) listeners: Vec<Arc<D::Listener>>,
+    pub(crate) send_buffer: u64,
+    pub(crate) network: coinpeer_wire::Network,
     pub(crate) direction: Direction,
     pub(crate) addr: SocketAddr,
     pub(crate) local_addr: Option<SocketAddr>,
@@ -183,7 +186,9 @@ impl<D: Dialect> Peer<D> {
         };
         let shared = Arc::new(Shared {
             id,
-            config,
+            listeners: config.listeners,
+            send_buffer: config.send_buffer,
+            network: config.network,
             direction,
             addr,
             local_addr,
@@ -271,7 +276,7 @@ impl<D: Dialect> Peer<D> {
             Ok(id) => {
                 let (done, handle) = queue::handle();
                 // The write hooks need the message; without listeners nothing keeps it.
-                let keep = (!self.shared.config.listeners.is_empty()).then_some(msg);
+                let keep = (!self.shared.listeners.is_empty()).then_some(msg);
                 core.await_outcome(id, done, keep);
                 core.wake();
                 handle
@@ -313,7 +318,7 @@ impl<D: Dialect> Peer<D> {
     }
 
     fn has_room(&self) -> bool {
-        (self.core().conn.queued_memory() as u64) < self.shared.config.send_buffer
+        (self.core().conn.queued_memory() as u64) < self.shared.send_buffer
     }
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
@@ -410,7 +415,7 @@ impl<D: Dialect> Peer<D> {
 
     /// The network spoken.
     pub fn network(&self) -> &coinpeer_wire::Network {
-        &self.shared.config.network
+        &self.shared.network
     }
 
     /// The negotiated protocol version (the dialect's newest until the handshake completes).

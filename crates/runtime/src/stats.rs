@@ -73,8 +73,8 @@ impl StatsSnapshot {
         let stats = conn.stats();
         // The state machine counts on its own clock; the snapshot speaks wall-clock time.
         let wall = |at: Instant| SystemTime::now().checked_sub(now().saturating_duration_since(at));
-        let by_name = |map: &std::collections::HashMap<coinpeer_wire::Command, CommandStats>| {
-            map.iter().map(|(c, s)| (c.as_str().to_string(), *s)).collect()
+        let by_name = |counters: &coinpeer_protocol::CommandCounters| {
+            counters.iter().map(|(c, s)| (c.as_str().to_string(), *s)).collect()
         };
         StatsSnapshot {
             id: peer.id(),

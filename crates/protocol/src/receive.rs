@@ -6,6 +6,7 @@ use crate::error::{DisconnectReason, ProtocolViolation};
 use crate::event::{Event, Session};
 use crate::send_queue::Priority;
 use crate::stats::{Stats, UNKNOWN_COMMANDS};
+use bytes::Bytes;
 use coinpeer_handshake::{HandshakeError, HandshakeMessage, MessageKind};
 use coinpeer_wire::bitcoin::RejectCode;
 use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage, HEADER_LEN};
@@ -32,8 +33,9 @@ impl<D: Dialect> Connection<D> {
             }
         }
         let buffer = self.frames.buffer_mut();
-        if buffer.is_empty() && buffer.capacity() > 0 {
-            // Nothing is waiting to be cut into frames: an idle connection keeps no buffer.
+        if buffer.is_empty() {
+            // Nothing is waiting to be cut into frames: an idle connection keeps no buffer. (Not judged by
+            // `capacity()`: a buffer read to its very end reports none while it still holds its allocation.)
             *buffer = bytes::BytesMut::new();
         }
     }
@@ -90,7 +92,13 @@ impl<D: Dialect> Connection<D> {
                     let violation = ProtocolViolation::PreHandshakeBudget { budget };
                     return self.close_with(violation.into(), now, Vec::new());
                 }
-                h.replay.push((msg, frame));
+                // Held as its wire bytes alone, copied out of the receive buffer: exactly what the budget
+                // counts. (The decoded form can cost several times more; it is rebuilt at replay.)
+                drop(msg);
+                h.replay.push(Frame {
+                    payload: Bytes::copy_from_slice(&frame.payload),
+                    ..frame
+                });
                 // The next frame, header included, must fit in what is left of the budget.
                 let left = (budget - h.held).saturating_sub(HEADER_LEN);
                 self.frames
@@ -193,11 +201,15 @@ impl<D: Dialect> Connection<D> {
         self.queue.release_bulk();
         self.keepalive.start(now, self.pauses.active(now));
         self.events.push_back(Event::Connected(Box::new(session)));
-        for (msg, frame) in h.replay {
+        for frame in h.replay {
             if !self.is_open() {
                 break;
             }
-            self.on_message(msg, frame, now);
+            // It decoded when it arrived, at this same version.
+            match frame.decode::<D::Message>(self.encode.version) {
+                Ok(msg) => self.on_message(msg, frame, now),
+                Err(e) => self.protocol_error(e, now),
+            }
         }
     }
 

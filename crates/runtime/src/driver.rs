@@ -33,6 +33,8 @@ use tracing::{debug, Instrument};
 const READ_CHUNK: usize = 64 * 1024;
 /// Slices handed to one vectored write.
 const WRITE_SLICES: usize = 64;
+/// Turns of the loop per poll before the task yields to others.
+const TURNS_PER_POLL: usize = 4;
 /// Listener jobs that may wait before reading pauses.
 const MAX_BACKLOG: usize = 64;
 
@@ -157,7 +159,7 @@ struct Driver<D: Dialect, S> {
 
 impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
+        for _ in 0..TURNS_PER_POLL {
             let mut progress = false;
             if !self.cancel_seen && self.cancelled.as_mut().poll(cx).is_ready() {
                 self.cancel_seen = true;
@@ -205,6 +207,9 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 return Poll::Pending;
             }
         }
+        // Still busy: give other peers their turn (a flooding remote must not starve the rest), and come back.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 
     /// Writes what is pending in as few calls as the socket allows; returns whether anything was written.

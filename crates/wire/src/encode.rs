@@ -189,7 +189,24 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
+    /// The bytes not yet consumed, for hot decoders that check several fields at once. Anything they accept
+    /// they must consume with [`advance`](Self::advance); anything else they leave to the checked readers,
+    /// so that errors stay exact.
+    #[inline(always)]
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        let buf: &'a Bytes = self.buf;
+        &buf[self.pos..]
+    }
+
+    /// Consumes `n` bytes already checked through [`rest`](Self::rest).
+    #[inline(always)]
+    pub(crate) fn advance(&mut self, n: usize) {
+        debug_assert!(n <= self.remaining());
+        self.pos += n;
+    }
+
     /// The bytes between two earlier offsets of this reader, as a zero-copy slice.
+    #[inline]
     pub fn slice_between(&self, start: usize, end: usize) -> Bytes {
         self.buf.slice(start..end)
     }

@@ -80,7 +80,35 @@ impl Encode for Hash256 {
 
 /// Double SHA-256, the Bitcoin dialect's hash for checksums, blocks and transactions.
 pub fn sha256d(data: &[u8]) -> Hash256 {
-    Hash256(Sha256::digest(Sha256::digest(data)).into())
+    sha256_of_digest(&Sha256::digest(data).into())
+}
+
+/// SHA-256 of a 32-byte digest: one compression of a block whose padding is known in advance, without the
+/// buffering of the streaming hasher (it is half of the work of hashing a small transaction).
+#[inline]
+fn sha256_of_digest(digest: &[u8; 32]) -> Hash256 {
+    const IV: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(digest);
+    block[32] = 0x80;
+    // The message length in bits, big-endian: 256.
+    block[62] = 0x01;
+    let mut state = IV;
+    sha2::compress256(&mut state, &[block.into()]);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    Hash256(out)
 }
 
 /// A [`Sink`] that hashes what is written with double SHA-256, so that an encoding can be hashed without
@@ -96,7 +124,7 @@ impl Sha256dWriter {
 
     /// The double SHA-256 of everything written.
     pub fn finish(self) -> Hash256 {
-        Hash256(Sha256::digest(self.0.finalize()).into())
+        sha256_of_digest(&self.0.finalize().into())
     }
 }
 
@@ -149,6 +177,17 @@ mod tests {
         assert!(s.ends_with("6f"));
         assert_eq!(s.parse::<Hash256>().unwrap(), h);
         assert_eq!("zz".parse::<Hash256>(), Err(ParseHashError));
+    }
+
+    #[test]
+    fn sha256d_is_sha256_twice() {
+        for data in [&b""[..], b"abc", &[7u8; 55], &[7u8; 64], &[9u8; 1000]] {
+            let twice = Hash256(Sha256::digest(Sha256::digest(data)).into());
+            assert_eq!(sha256d(data), twice);
+            let mut w = Sha256dWriter::new();
+            w.put(data);
+            assert_eq!(w.finish(), twice);
+        }
     }
 
     #[test]

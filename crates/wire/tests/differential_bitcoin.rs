@@ -863,6 +863,75 @@ proptest! {
         prop_assert_eq!(tx.wtxid().0, theirs.compute_wtxid().to_byte_array());
     }
 
+    /// A decoded transaction hashes (and re-encodes) from the bytes it was decoded from, as long as its
+    /// fields still encode to them: after any change to any field, its txid, wtxid and encodings must be
+    /// those of the changed value.
+    #[test]
+    fn decoded_then_changed_txids_match_bitcoin_crate(
+        tx in transaction(),
+        change in 0usize..14,
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let wire = Bytes::from(to_vec(&tx));
+        let mut ours: cw::Transaction = from_bytes(&wire, PVER).unwrap();
+        prop_assert_eq!(&ours, &tx);
+        let before = (ours.txid(), ours.wtxid());
+        prop_assert_eq!(before, (tx.txid(), tx.wtxid()));
+        let i = at.index(ours.inputs.len());
+        match change {
+            0 => ours.version ^= i32::from(byte) | 1,
+            1 => ours.lock_time ^= u32::from(byte) | 1,
+            2 => ours.inputs[i].previous_output.txid.0[31] ^= byte | 1,
+            3 => ours.inputs[i].previous_output.vout ^= 1 << (byte % 32),
+            4 => ours.inputs[i].script_sig = [&ours.inputs[i].script_sig[..], &[byte]].concat().into(),
+            5 => ours.inputs[i].sequence ^= 1 << (byte % 32),
+            6 => ours.inputs[i].witness = cw::Witness::from_items([[byte; 3]]),
+            7 => ours.inputs[i].witness.clear(),
+            8 => ours.outputs.push(cw::TxOut { value: i64::from(byte), script_pubkey: Bytes::new() }),
+            9 if !ours.outputs.is_empty() => {
+                let o = at.index(ours.outputs.len());
+                ours.outputs[o].value ^= 1 << (byte % 64);
+            }
+            10 if !ours.outputs.is_empty() => {
+                let o = at.index(ours.outputs.len());
+                ours.outputs[o].script_pubkey = Bytes::copy_from_slice(&[byte; 2]);
+            }
+            11 if ours.inputs.len() > 1 => {
+                ours.inputs.remove(i);
+            }
+            12 => ours.inputs.swap(0, i),
+            // Equal values in new allocations: the hashes must not change.
+            _ => {
+                let copy = |b: &Bytes| Bytes::copy_from_slice(b);
+                for input in &mut ours.inputs {
+                    input.script_sig = copy(&input.script_sig);
+                    input.witness = cw::Witness::from_items(input.witness.iter().collect::<Vec<_>>());
+                }
+                for output in &mut ours.outputs {
+                    output.script_pubkey = copy(&output.script_pubkey);
+                }
+            }
+        }
+        let theirs = b_tx(&ours);
+        prop_assert_eq!(ours.txid().0, theirs.compute_txid().to_byte_array());
+        prop_assert_eq!(ours.wtxid().0, theirs.compute_wtxid().to_byte_array());
+        prop_assert_eq!(to_vec(&ours), serialize(&theirs));
+        let mut stripped = Vec::new();
+        ours.encode_as(&mut stripped, false);
+        let mut theirs_stripped = theirs.clone();
+        for input in &mut theirs_stripped.input {
+            input.witness.clear();
+        }
+        prop_assert_eq!(stripped, serialize(&theirs_stripped));
+        if ours == tx {
+            prop_assert_eq!((ours.txid(), ours.wtxid()), before);
+        }
+        // A decoded copy of a block's transactions and its clone agree too.
+        let cloned = ours.clone();
+        prop_assert_eq!((cloned.txid(), cloned.wtxid()), (ours.txid(), ours.wtxid()));
+    }
+
     #[test]
     fn tx_without_witness_matches_bitcoin_crate_with_witnesses_cleared(tx in transaction()) {
         let msg = cw::Message::Tx(tx.clone());

@@ -6,11 +6,11 @@ use crate::chain::{Added, ChainHeader, HeaderStore};
 use crate::network::{genesis_hash, parse_network, NETWORK_HELP};
 use crate::output::{json_line, stats_cells, stats_json, Table, STATS_COLUMNS};
 use bytes::Bytes;
-use coinpeer_runtime::{async_trait, Bitcoin, CancellationToken, Decred, Direction, Peer, PeerConfig};
+use coinpeer_runtime::{async_trait, Bitcoin, CancellationToken, Decred, Direction, Peer, PeerConfig, StatsSnapshot};
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network, WireMessage};
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -124,9 +124,15 @@ impl<H> Store<H> {
 struct Node<D: CliDialect> {
     events: Events,
     store: Mutex<Store<D::Header>>,
-    /// Every peer that completed the handshake, connected or not, for the stats at the end.
+    /// The peers connected now.
     peers: Mutex<Vec<Peer<D>>>,
+    /// The final statistics of the last [`HISTORY`] peers that disconnected, for the stats at the end: a
+    /// bounded record, so that a node that runs for long does not keep every peer it ever saw.
+    history: Mutex<VecDeque<StatsSnapshot>>,
 }
+
+/// How many disconnected peers' statistics `listen` keeps.
+const HISTORY: usize = 256;
 
 impl<D: CliDialect> Node<D> {
     fn store(&self) -> MutexGuard<'_, Store<D::Header>> {
@@ -136,6 +142,10 @@ impl<D: CliDialect> Node<D> {
 
     fn peers(&self) -> MutexGuard<'_, Vec<Peer<D>>> {
         self.peers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn history(&self) -> MutexGuard<'_, VecDeque<StatsSnapshot>> {
+        self.history.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Asks `peer` for the headers after our best chain.
@@ -313,6 +323,7 @@ async fn listen<D: CliDialect>(args: ListenArgs, network: Network) -> Result<(),
             requested: HashMap::new(),
         }),
         peers: Mutex::new(Vec::new()),
+        history: Mutex::new(VecDeque::new()),
     });
     let height_source = node.clone();
     let config = PeerConfig::<D>::builder(network.clone())
@@ -350,7 +361,8 @@ async fn listen<D: CliDialect>(args: ListenArgs, network: Network) -> Result<(),
     cancel.cancel();
     let _ = tokio::time::timeout(CLOSE_WAIT, async { while tasks.join_next().await.is_some() {} }).await;
 
-    let peers: Vec<_> = node.peers().iter().map(Peer::stats).collect();
+    let mut peers: Vec<_> = node.history().iter().cloned().collect();
+    peers.extend(node.peers().iter().map(Peer::stats));
     let (headers, tip, blocks) = {
         let store = node.store();
         (store.headers.len(), store.headers.tip_height(), store.blocks.len())
@@ -393,6 +405,13 @@ async fn serve<D: CliDialect>(node: Arc<Node<D>>, config: PeerConfig<D>, stream:
     };
     peer.wait_for_disconnect().await;
     node.store().requested.retain(|_, asked| *asked != peer.id());
+    node.peers().retain(|p| p.id() != peer.id());
+    let mut history = node.history();
+    if history.len() == HISTORY {
+        history.pop_front();
+    }
+    history.push_back(peer.stats());
+    drop(history);
     let reason = peer
         .disconnect_reason()
         .map_or_else(|| "unknown".to_string(), |r| r.to_string());

@@ -5,9 +5,7 @@
 //! the bare reader frames it and checks its checksum (the double SHA-256 any receiver pays).
 
 use crate::common::{config, peer_pair, run, tcp_pair, Counter, Payload, Tally};
-use bytes::Bytes;
-use coinpeer::runtime::{async_trait, Bitcoin, BitcoinListener, Peer};
-use coinpeer::wire::bitcoin::{Block, Message};
+use coinpeer::runtime::{Bitcoin, Peer, PeerEvent, PeerEvents};
 use coinpeer::wire::{sha256d, HEADER_LEN};
 use criterion::measurement::WallTime;
 use criterion::{Bencher, BenchmarkGroup, BenchmarkId};
@@ -118,8 +116,11 @@ impl CoinpeerLink {
         let mut peers = vec![sender.clone(), receiver];
         if let Route::Relayed = route {
             // The sender becomes the relay's way out; whatever block the relay's inbound peer receives from
-            // a new first hop, it queues there.
-            let (first, relay_in) = peer_pair(config(None), config(Some(Arc::new(Forward(sender))))).await;
+            // a new first hop, it forwards there as it came: no re-encoding, no re-hashing, no copy.
+            let mut relay_config = config(None);
+            relay_config.events = Some(64);
+            let (first, relay_in) = peer_pair(config(None), relay_config).await;
+            tokio::spawn(forward_blocks(relay_in.events().expect("configured"), sender));
             peers.extend([first.clone(), relay_in]);
             sender = first;
         }
@@ -153,14 +154,14 @@ impl Link for CoinpeerLink {
     }
 }
 
-/// The relay's listener. A relay today can only queue the decoded block, so the block is encoded and hashed
-/// again on its way out.
-struct Forward(Peer<Bitcoin>);
-
-#[async_trait]
-impl BitcoinListener for Forward {
-    async fn on_block(&self, _peer: &Peer<Bitcoin>, block: &Block, _raw: &Bytes) {
-        drop(self.0.queue_message(Message::Block(block.clone())));
+/// The relay: every block frame its inbound peer receives goes out to `out` unchanged.
+async fn forward_blocks(mut events: PeerEvents<Bitcoin>, out: Peer<Bitcoin>) {
+    while let Some(event) = events.recv().await {
+        if let PeerEvent::Message { frame, .. } = event {
+            if frame.header.command == "block" {
+                drop(out.forward(&frame));
+            }
+        }
     }
 }
 

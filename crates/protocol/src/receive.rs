@@ -6,7 +6,7 @@ use crate::error::{DisconnectReason, ProtocolViolation};
 use crate::event::{Event, Session};
 use crate::send_queue::Priority;
 use crate::stats::{Stats, UNKNOWN_COMMANDS};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use coinpeer_handshake::{HandshakeError, HandshakeMessage, MessageKind};
 use coinpeer_wire::bitcoin::RejectCode;
 use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage, HEADER_LEN};
@@ -23,8 +23,23 @@ impl<D: Dialect> Connection<D> {
         if !matches!(self.state, State::Handshaking(_) | State::Open) {
             return;
         }
-        self.stats.bytes_received += data.len() as u64;
         self.frames.extend_from_slice(data);
+        self.handle_buffered(data.len(), now);
+    }
+
+    /// The receive buffer, for a transport to read into directly (no copy): report what it appended with
+    /// [`handle_buffered`](Self::handle_buffered). Worth it while a large frame is arriving
+    /// ([`buffered_input`](Self::buffered_input) is not zero); an idle connection keeps no buffer.
+    pub fn input_buffer(&mut self) -> &mut BytesMut {
+        self.frames.buffer_mut()
+    }
+
+    /// Takes the `n` bytes the transport appended to [`input_buffer`](Self::input_buffer).
+    pub fn handle_buffered(&mut self, n: usize, now: Instant) {
+        if !matches!(self.state, State::Handshaking(_) | State::Open) {
+            return;
+        }
+        self.stats.bytes_received += n as u64;
         while matches!(self.state, State::Handshaking(_) | State::Open) {
             match self.frames.next_frame() {
                 Ok(Some(frame)) => self.on_frame(frame, now),
@@ -36,7 +51,7 @@ impl<D: Dialect> Connection<D> {
         if buffer.is_empty() {
             // Nothing is waiting to be cut into frames: an idle connection keeps no buffer. (Not judged by
             // `capacity()`: a buffer read to its very end reports none while it still holds its allocation.)
-            *buffer = bytes::BytesMut::new();
+            *buffer = BytesMut::new();
         }
     }
 

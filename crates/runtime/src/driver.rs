@@ -245,6 +245,20 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
         if core.conn.disconnect_reason().is_some() {
             return false;
         }
+        if core.conn.buffered_input() > 0 {
+            // A frame is arriving: read straight into the state machine's buffer, which its payload will
+            // share, rather than copy it there from ours.
+            let buf = core.conn.input_buffer();
+            buf.reserve(READ_CHUNK);
+            match tokio_util::io::poll_read_buf(self.stream.as_mut(), cx, buf) {
+                Poll::Ready(Ok(0)) => core.conn.handle_eof(now),
+                Poll::Ready(Ok(n)) => core.conn.handle_buffered(n, now),
+                Poll::Ready(Err(e)) => core.conn.handle_io_error(e.kind(), now),
+                Poll::Pending => return false,
+            }
+            return true;
+        }
+        // Between frames: a buffer on the stack, so that an idle peer holds none of its own.
         let mut buf = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
         let mut rb = ReadBuf::uninit(&mut buf);
         match self.stream.as_mut().poll_read(cx, &mut rb) {

@@ -8,7 +8,7 @@ use crate::stats::StatsSnapshot;
 use crate::stream::{PeerEvent, PeerEvents};
 use crate::{ConnectError, PeerConfig, TrySendError};
 use coinpeer_handshake::{Direction, Features, HandshakeError};
-use coinpeer_protocol::{DisconnectReason, SendError, Session};
+use coinpeer_protocol::{DisconnectReason, SendError, SendId, Session};
 use coinpeer_wire::messages::{Inventory, NetAddress, ServiceFlags, VersionMessage};
 use coinpeer_wire::Hash256;
 use std::net::SocketAddr;
@@ -272,22 +272,10 @@ impl<D: Dialect> Peer<D> {
     fn queue(&self, msg: D::Message, witness: Option<bool>) -> SendHandle {
         let mut core = self.core();
         let now = now();
-        match core.conn.send_ref(&msg, witness, now) {
-            Ok(id) => {
-                let (done, handle) = queue::handle();
-                // The write hooks need the message; without listeners nothing keeps it.
-                let keep = (!self.shared.listeners.is_empty()).then_some(msg);
-                core.await_outcome(id, done, keep);
-                core.wake();
-                handle
-            }
-            Err(SendError::Full(())) => {
-                core.conn.close_for(DisconnectReason::SlowReader, now);
-                core.wake();
-                queue::resolved(Outcome::Dropped)
-            }
-            Err(_) => queue::resolved(Outcome::Dropped),
-        }
+        let queued = core.conn.send_ref(&msg, witness, now);
+        // The write hooks need the message; without listeners nothing keeps it.
+        let keep = (!self.shared.listeners.is_empty()).then_some(msg);
+        track(&mut core, queued, keep, now)
     }
 
     /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
@@ -319,6 +307,15 @@ impl<D: Dialect> Peer<D> {
 
     fn has_room(&self) -> bool {
         (self.core().conn.queued_memory() as u64) < self.shared.send_buffer
+    }
+
+    /// Queues a frame received from another peer (from [`PeerEvent::Message`](crate::PeerEvent)) as it is:
+    /// its payload is not copied, re-encoded or re-hashed. Forwarded requests are not tracked for stalls.
+    pub fn forward(&self, frame: &coinpeer_wire::Frame) -> SendHandle {
+        let mut core = self.core();
+        let now = now();
+        let queued = core.conn.send_frame(frame, now);
+        track(&mut core, queued, None, now)
     }
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
@@ -513,6 +510,30 @@ impl<D: Dialect> Peer<D> {
     pub fn stats(&self) -> StatsSnapshot {
         let core = self.core();
         StatsSnapshot::new(self, &core)
+    }
+}
+
+/// A handle for what the state machine made of a message handed to it. `queue_message` never waits, so a
+/// full queue means the remote does not read: it is disconnected as a slow reader, as the cap always did.
+fn track<D: Dialect>(
+    core: &mut Core<D>,
+    queued: Result<SendId, SendError<()>>,
+    keep: Option<D::Message>,
+    now: Instant,
+) -> SendHandle {
+    match queued {
+        Ok(id) => {
+            let (done, handle) = queue::handle();
+            core.await_outcome(id, done, keep);
+            core.wake();
+            handle
+        }
+        Err(SendError::Full(())) => {
+            core.conn.close_for(DisconnectReason::SlowReader, now);
+            core.wake();
+            queue::resolved(Outcome::Dropped)
+        }
+        Err(_) => queue::resolved(Outcome::Dropped),
     }
 }
 

@@ -149,3 +149,25 @@ async fn peers_of_one_process_recognise_a_connection_to_themselves_by_default() 
         "{inb:?}"
     );
 }
+
+#[tokio::test]
+async fn a_received_frame_is_forwarded_unchanged() {
+    // a -> b, then b's frames go out through c to d, as a relay's would.
+    let (a, b) = pair(regtest().build(), regtest().events(4).build()).await;
+    let (c, d) = pair(regtest().build(), regtest().events(4).build()).await;
+    let (mut from_a, mut at_d) = (b.events().expect("configured"), d.events().expect("configured"));
+    let block = Message::Inv(vec![Inventory::new(InvType::BLOCK, Hash256([9; 32])); 3]);
+    assert_eq!(a.send(block.clone()).await, Outcome::Sent);
+    let Some(PeerEvent::Message { frame, .. }) = tokio::time::timeout(WAIT, next(&mut from_a)).await.unwrap() else {
+        panic!("a message");
+    };
+    assert_eq!(c.forward(&frame).await, Outcome::Sent);
+    match tokio::time::timeout(WAIT, next(&mut at_d)).await.expect("an event") {
+        Some(PeerEvent::Message { msg, frame: out }) => {
+            assert_eq!(msg, block);
+            assert_eq!(out.header, frame.header, "same command, length and checksum");
+            assert_eq!(out.payload, frame.payload);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -15,7 +15,7 @@ use crate::{Dialect, PeerConfig};
 use coinpeer_handshake::{ConfigError, Direction};
 use coinpeer_protocol::{Config, Connection, DisconnectReason, Event, SendId, Start};
 use coinpeer_wire::messages::NetAddress;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
@@ -41,8 +41,9 @@ const MAX_BACKLOG: usize = 64;
 /// The state machine and who waits on it.
 pub(crate) struct Core<D: Dialect> {
     pub(crate) conn: Connection<D>,
-    /// Handles waiting for an outcome, with the message when write hooks need it.
-    waiting: HashMap<SendId, Waiting<D::Message>>,
+    /// Handles waiting for an outcome, with the message when write hooks need it, in the order sent: ids
+    /// grow and outcomes come nearly in order, so the one reported is almost always at the front.
+    waiting: VecDeque<(SendId, Waiting<D::Message>)>,
     /// Wakes the driver after a handle changed something.
     waker: Option<Waker>,
 }
@@ -72,13 +73,18 @@ impl<D: Dialect> Core<D> {
         let conn = Connection::new(Arc::new(protocol_config(config)), start, rand::make_rng())?;
         Ok(Core {
             conn,
-            waiting: HashMap::new(),
+            waiting: VecDeque::new(),
             waker: None,
         })
     }
 
     pub(crate) fn await_outcome(&mut self, id: SendId, done: oneshot::Sender<Outcome>, msg: Option<D::Message>) {
-        self.waiting.insert(id, Waiting { done, msg });
+        self.waiting.push_back((id, Waiting { done, msg }));
+    }
+
+    fn take_waiting(&mut self, id: SendId) -> Option<Waiting<D::Message>> {
+        let at = self.waiting.iter().position(|(waiting, _)| *waiting == id)?;
+        self.waiting.remove(at).map(|(_, w)| w)
     }
 
     /// Wakes the driver, so that what a handle queued is written now.
@@ -275,7 +281,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
         while let Some(event) = core.conn.poll_event() {
             match event {
                 Event::Outcome { id, outcome, bytes } => {
-                    if let Some(w) = core.waiting.remove(&id) {
+                    if let Some(w) = core.take_waiting(id) {
                         if let Some(msg) = w.msg {
                             self.hooks.push(Job::Wrote {
                                 msg,
@@ -351,7 +357,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
 
     /// The task ends: handles still waiting hear their message was dropped, and waiters are woken.
     fn finish(self) {
-        let waiting: Vec<_> = relock(&self.peer.shared.core).waiting.drain().collect();
+        let waiting: Vec<_> = relock(&self.peer.shared.core).waiting.drain(..).collect();
         for (_, w) in waiting {
             let _ = w.done.send(Outcome::Dropped);
         }

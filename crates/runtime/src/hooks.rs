@@ -68,7 +68,14 @@ impl<D: Dialect> Hooks<D> {
     }
 
     pub(crate) fn push(&mut self, job: Job<D::Message>) {
-        if self.enabled {
+        if !self.enabled {
+            return;
+        }
+        if self.running.is_none() && self.queue.is_empty() {
+            // Started at once: a message is large, and each queue it passes through is a copy.
+            let is_version = matches!(job, Job::Version(_));
+            self.running = Some((self.start(job), now(), is_version));
+        } else {
             self.queue.push_back(job);
         }
     }

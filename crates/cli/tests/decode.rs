@@ -11,10 +11,10 @@ fn testdata(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED {test}: test data folder {} not found (set COINPEER_TESTDATA)",
+        skipped(format_args!(
+            "{test}: test data folder {} not found (set COINPEER_TESTDATA)",
             dir.display()
-        );
+        ));
         None
     }
 }
@@ -249,4 +249,14 @@ fn unknown_network_lists_the_known_ones() {
     let out = coinpeer(&["decode", "--network", "dogecoin"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bitcoin-regtest"));
+}
+
+/// Reports a test whose input is missing: a loud `SKIPPED` line, or a failure when `COINPEER_REQUIRE_INPUTS`
+/// is set, as CI sets it, so that a test never passes there without its input.
+fn skipped(why: std::fmt::Arguments<'_>) {
+    assert!(
+        std::env::var_os("COINPEER_REQUIRE_INPUTS").is_none(),
+        "input required but missing: {why}"
+    );
+    eprintln!("SKIPPED {why}");
 }

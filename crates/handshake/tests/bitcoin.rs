@@ -322,10 +322,10 @@ fn completes_against_litecoin_cores_recorded_messages() {
         None => std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"),
     };
     let Ok(raw) = std::fs::read(dir.join("captures/litecoin-core-0.21.2.1-regtest.in.bin")) else {
-        eprintln!(
-            "SKIPPED completes_against_litecoin_cores_recorded_messages: no test data at {}",
+        common::skipped(format_args!(
+            "completes_against_litecoin_cores_recorded_messages: no test data at {}",
             dir.display()
-        );
+        ));
         return;
     };
     let cfg = HandshakeConfig {

@@ -2,6 +2,8 @@
 //! boundaries, incremental hashing, and a differential test against the
 //! independent pure-Python implementation from PyPI (`pip install blake256`).
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -206,7 +208,7 @@ fn differential_against_pypi_blake256() {
     let mut child = match child {
         Ok(child) => child,
         Err(err) => {
-            eprintln!("SKIPPED: differential BLAKE-256 test: cannot run python3 ({err})");
+            support::skipped(format_args!("differential BLAKE-256 test: cannot run python3 ({err})"));
             return;
         }
     };
@@ -225,7 +227,9 @@ fn differential_against_pypi_blake256() {
     let _ = writer.join().expect("stdin writer thread");
 
     if output.status.code() == Some(3) {
-        eprintln!("SKIPPED: differential BLAKE-256 test: python3 lacks the `blake256` module (pip install blake256)");
+        support::skipped(format_args!(
+            "differential BLAKE-256 test: python3 lacks the `blake256` module (pip install blake256)"
+        ));
         return;
     }
     assert!(

@@ -68,3 +68,13 @@ pub fn complete<M: HandshakeMessage>(a: &mut Handshake<M>, b: &mut Handshake<M>)
     assert_eq!((ra, rb), (Ok(()), Ok(())), "{log:?}");
     assert!(a.is_complete() && b.is_complete(), "{log:?}");
 }
+
+/// Reports a test whose input is missing: a loud `SKIPPED` line, or a failure when `COINPEER_REQUIRE_INPUTS`
+/// is set, as CI sets it, so that a test never passes there without its input.
+pub fn skipped(why: std::fmt::Arguments<'_>) {
+    assert!(
+        std::env::var_os("COINPEER_REQUIRE_INPUTS").is_none(),
+        "input required but missing: {why}"
+    );
+    eprintln!("SKIPPED {why}");
+}

@@ -14,10 +14,10 @@ pub fn testdata(test: &str) -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED {test}: test data folder {} not found (set COINPEER_TESTDATA)",
+        skipped(format_args!(
+            "{test}: test data folder {} not found (set COINPEER_TESTDATA)",
             dir.display()
-        );
+        ));
         None
     }
 }
@@ -41,4 +41,14 @@ pub fn hash_rows(dir: &std::path::Path, name: &str) -> Vec<Vec<String>> {
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| l.split_whitespace().map(str::to_string).collect())
         .collect()
+}
+
+/// Reports a test whose input is missing: a loud `SKIPPED` line, or a failure when `COINPEER_REQUIRE_INPUTS`
+/// is set, as CI sets it, so that a test never passes there without its input.
+pub fn skipped(why: std::fmt::Arguments<'_>) {
+    assert!(
+        std::env::var_os("COINPEER_REQUIRE_INPUTS").is_none(),
+        "input required but missing: {why}"
+    );
+    eprintln!("SKIPPED {why}");
 }

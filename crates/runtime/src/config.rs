@@ -19,9 +19,10 @@ pub type NewestBlock = Arc<dyn Fn() -> Result<i32, String> + Send + Sync>;
 /// onion host behind a proxy).
 pub type HostToAddress = Arc<dyn Fn(SocketAddr) -> NetAddress + Send + Sync>;
 
-/// The default interval between our pings (btcd's two minutes).
+/// The default interval between our pings on Bitcoin networks (btcd's two minutes; Decred: dcrd's 107 s).
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(120);
-/// The default idle timeout: a peer silent for this long is disconnected.
+/// The default idle timeout on Bitcoin networks: a peer that sends no whole message for this long is
+/// disconnected (Decred: dcrd's 120 s).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 /// The default memory queued for sending beyond which `send` waits for room.
 pub const DEFAULT_SEND_BUFFER: u64 = 4 * 1024 * 1024;
@@ -64,14 +65,16 @@ pub struct PeerConfig<D: Dialect> {
 impl<D: Dialect> PeerConfig<D> {
     /// A builder for `network` with every default.
     pub fn builder(network: Network) -> PeerConfigBuilder<D> {
+        let defaults = coinpeer_protocol::Config::new(network.clone());
         PeerConfigBuilder {
             config: PeerConfig {
                 network,
                 handshake: HandshakeConfig::default(),
                 newest_block: None,
                 host_to_address: None,
-                idle_timeout: DEFAULT_IDLE_TIMEOUT,
-                ping_interval: Some(DEFAULT_PING_INTERVAL),
+                // The dialect's own: dcrd pings every 107 s and drops a peer silent for 120 s.
+                idle_timeout: defaults.idle_timeout,
+                ping_interval: defaults.ping_interval,
                 max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
                 trickle_interval: TrickleInterval::default(),
                 stall: Some(StallConfig::default()),
@@ -229,7 +232,9 @@ impl<D: Dialect> PeerConfigBuilder<D> {
         self.config.stall = stall;
         self
     }
-    /// The shared nonce cache (default: a fresh one; share one across the peers of a process).
+    /// The nonce cache for self-connection detection (default: the one the whole process shares; give
+    /// peers that must not recognise each other, such as both ends of an in-process test, caches of their
+    /// own).
     pub fn nonces(mut self, nonces: NonceCache) -> Self {
         self.config.nonces = nonces;
         self

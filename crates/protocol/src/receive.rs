@@ -13,6 +13,10 @@ use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage, HEADER_LEN};
 use std::io;
 use std::time::Instant;
 
+/// What holding a frame before the verack costs beyond its bytes: its slot in the list, for which the list
+/// may have reserved room twice over. Counted against the budget with the bytes.
+const HELD_FRAME_OVERHEAD: usize = 2 * std::mem::size_of::<Frame>();
+
 /// The most atoms/satoshis that can ever exist (21 million coins in both dialects): no fee rate is higher.
 const MAX_MONEY: i64 = 21_000_000 * 100_000_000;
 
@@ -48,6 +52,11 @@ impl<D: Dialect> Connection<D> {
             }
         }
         let buffer = self.frames.buffer_mut();
+        if !buffer.is_empty() && buffer.capacity() > 4 * buffer.len() + 4096 {
+            // A few bytes of the next frame must not keep a whole read's allocation alive: a stranger could
+            // make each of many connections hold one that way.
+            *buffer = BytesMut::from(&buffer[..]);
+        }
         if buffer.is_empty() {
             // Nothing is waiting to be cut into frames: an idle connection keeps no buffer. (Not judged by
             // `capacity()`: a buffer read to its very end reports none while it still holds its allocation.)
@@ -102,7 +111,7 @@ impl<D: Dialect> Connection<D> {
                     }
                     return;
                 }
-                h.held += frame.wire_len();
+                h.held += frame.wire_len() + HELD_FRAME_OVERHEAD;
                 if h.held > budget {
                     let violation = ProtocolViolation::PreHandshakeBudget { budget };
                     return self.close_with(violation.into(), now, Vec::new());
@@ -115,7 +124,7 @@ impl<D: Dialect> Connection<D> {
                     ..frame
                 });
                 // The next frame, header included, must fit in what is left of the budget.
-                let left = (budget - h.held).saturating_sub(HEADER_LEN);
+                let left = (budget - h.held).saturating_sub(HEADER_LEN + HELD_FRAME_OVERHEAD);
                 self.frames
                     .set_payload_cap(Some(u32::try_from(left).unwrap_or(u32::MAX)));
                 return;
@@ -136,7 +145,7 @@ impl<D: Dialect> Connection<D> {
             };
             self.frames.set_version(negotiated);
             // A frame is held whole, header included: its payload gets the budget less the header.
-            let cap = budget.saturating_sub(HEADER_LEN);
+            let cap = budget.saturating_sub(HEADER_LEN + HELD_FRAME_OVERHEAD);
             self.frames
                 .set_payload_cap(Some(u32::try_from(cap).unwrap_or(u32::MAX)));
             self.frames.skip_unknown_commands(true);

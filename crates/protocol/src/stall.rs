@@ -108,6 +108,12 @@ impl StallTracker {
         let k = self.kinds.entry(kind).or_default();
         k.timeout = timeout;
         k.order.push_back((now, seq, key));
+        if k.order.len() > 2 * self.items.len() + 16 {
+            // Answered entries pile up behind one still awaited: keep only the live ones.
+            let items = &self.items;
+            k.order
+                .retain(|(_, seq, key)| items.get(key).is_some_and(|p| p.seq == *seq));
+        }
     }
 
     /// Ends the wait for `awaited` if it was awaited; its kind made progress.

@@ -47,10 +47,11 @@ impl<D: Dialect> Connection<D> {
             }
         }
         match &mut self.state {
-            State::Handshaking(h) => {
-                if let Err(e) = h.machine.check_timeout(now) {
-                    self.close_with(DisconnectReason::Handshake(e), now, Vec::new());
-                }
+            // Checked here rather than by the machine, which stops timing once the remote's verack arrived:
+            // with a deferred decision the connection may still be waiting on the application then.
+            State::Handshaking(h) if now >= h.machine.deadline() => {
+                let timeout = DisconnectReason::Handshake(coinpeer_handshake::HandshakeError::Timeout);
+                self.close_with(timeout, now, Vec::new());
             }
             State::Open => self.open_timers(now),
             State::Closing { reason, deadline } if now >= *deadline => {

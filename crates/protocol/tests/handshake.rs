@@ -223,6 +223,9 @@ fn a_remote_timestamp_far_off_does_not_overflow() {
     assert!(!p.b.is_closed(), "{:?}", p.b.disconnect_reason());
 }
 
+/// What the connection counts for each frame it holds beyond its bytes (two list slots of a `Frame`).
+const HELD_FRAME_OVERHEAD: usize = 2 * std::mem::size_of::<coinpeer_wire::Frame>();
+
 /// A transaction whose frame is exactly `wire_len` bytes (at least 350).
 fn tx_frame(wire_len: usize) -> Vec<u8> {
     let mut tx = btc_tx(0, false);
@@ -239,7 +242,7 @@ fn a_frame_filling_what_is_left_of_the_budget_header_included_is_held() {
     cfg.pre_handshake_budget = 4096;
     let (mut c, now) = inbound(cfg);
     c.handle_input(&remote_version(), now);
-    c.handle_input(&tx_frame(4096), now);
+    c.handle_input(&tx_frame(4096 - HELD_FRAME_OVERHEAD), now);
     assert!(!c.is_closed(), "{:?}", c.disconnect_reason());
     c.handle_input(&frame(&NET, &Message::Verack, 70016), now);
     assert!(c.is_open());
@@ -252,11 +255,14 @@ fn a_frame_one_byte_over_the_budget_is_refused_from_its_header() {
     cfg.pre_handshake_budget = 4096;
     let (mut c, now) = inbound(cfg);
     c.handle_input(&remote_version(), now);
-    c.handle_input(&tx_frame(4097)[..24], now);
+    c.handle_input(&tx_frame(4097 - HELD_FRAME_OVERHEAD)[..24], now);
     let ev = events(&mut c);
     assert!(
         matches!(disconnected(&ev), Some(DisconnectReason::Protocol(ProtocolViolation::Malformed(e)))
-            if e.kind == ErrorKind::PayloadTooLarge { length: 4073, max: 4072 }),
+        if e.kind == ErrorKind::PayloadTooLarge {
+            length: (4073 - HELD_FRAME_OVERHEAD) as u64,
+            max: (4072 - HELD_FRAME_OVERHEAD) as u64
+        }),
         "{ev:?}"
     );
 }
@@ -277,4 +283,50 @@ fn bytes_held_before_the_verack_never_exceed_the_budget_even_one_byte_at_a_time(
         held += bytes.len();
     }
     assert!(c.is_closed(), "the second frame does not fit");
+}
+
+#[test]
+fn the_handshake_times_out_while_a_deferred_decision_waits_even_after_the_verack() {
+    let mut cfg = config(NET);
+    cfg.defer_version_decision = true;
+    let (mut c, now) = inbound(cfg);
+    c.handle_input(&remote_version(), now);
+    // The remote's verack arrives before the application decides: the handshake machine is done, the
+    // connection is not, and its deadline still holds.
+    c.handle_input(&frame(&NET, &Message::Verack, 70016), now);
+    let deadline = c.poll_timeout().expect("a deadline");
+    assert_eq!(deadline, now + Duration::from_secs(30));
+    c.handle_timeout(deadline);
+    assert!(matches!(c.disconnect_reason(), Some(DisconnectReason::Handshake(HandshakeError::Timeout))));
+    assert!(c.poll_timeout().map_or(true, |d| d > deadline), "no deadline left in the past");
+}
+
+#[test]
+fn many_tiny_messages_before_the_verack_count_what_holding_them_costs() {
+    let (mut c, now) = inbound(config(NET));
+    c.handle_input(&remote_version(), now);
+    // 2,700 `getaddr` are 64,800 bytes on the wire, but each held frame also costs its slot in a list.
+    let flood: Vec<u8> = (0..2700).flat_map(|_| frame(&NET, &Message::GetAddr, 70016)).collect();
+    c.handle_input(&flood, now);
+    let ev = events(&mut c);
+    assert!(
+        matches!(
+            disconnected(&ev),
+            Some(DisconnectReason::Protocol(ProtocolViolation::PreHandshakeBudget { budget: 65_536 }))
+        ),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn a_few_bytes_of_the_next_frame_do_not_keep_a_whole_read_buffer() {
+    let (mut c, now) = inbound(config(NET));
+    c.handle_input(&remote_version(), now);
+    c.handle_input(&frame(&NET, &Message::Verack, 70016), now);
+    // A read of 32 KB: a thousand whole pings and the first bytes of the next.
+    let mut chunk: Vec<u8> = (0..1000).flat_map(|n| frame(&NET, &Message::Ping(n), 70016)).collect();
+    chunk.extend_from_slice(&frame(&NET, &Message::Ping(7), 70016)[..10]);
+    c.handle_input(&chunk, now);
+    assert_eq!(c.buffered_input(), 10);
+    assert!(c.input_buffer().capacity() < 8 * 1024, "{} bytes kept", c.input_buffer().capacity());
 }

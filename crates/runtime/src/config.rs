@@ -39,7 +39,8 @@ pub struct PeerConfig<D: Dialect> {
     pub newest_block: Option<NewestBlock>,
     /// Maps the remote's socket address to the one we tell it; `None` uses the socket address.
     pub host_to_address: Option<HostToAddress>,
-    /// Disconnect after this long without receiving anything.
+    /// Disconnect after this long without a whole message from the remote; also how long a ping may go
+    /// unanswered.
     pub idle_timeout: Duration,
     /// Ping this often; `None` never pings.
     pub ping_interval: Option<Duration>,

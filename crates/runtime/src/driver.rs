@@ -35,8 +35,10 @@ const READ_CHUNK: usize = 64 * 1024;
 const WRITE_SLICES: usize = 64;
 /// Turns of the loop per poll before the task yields to others.
 const TURNS_PER_POLL: usize = 4;
-/// Listener jobs that may wait before reading pauses.
+/// Listener jobs and undelivered events that may wait before reading pauses, and their bytes: whichever
+/// comes first (a remote chooses how large its messages are).
 const MAX_BACKLOG: usize = 64;
+const MAX_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
 
 /// The state machine and who waits on it.
 pub(crate) struct Core<D: Dialect> {
@@ -129,6 +131,7 @@ pub(crate) fn spawn<D, S>(
     let span = peer.shared.span.clone();
     tokio::spawn(
         async move {
+            let _finish = Finish(peer.shared.clone());
             let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
             let mut driver = Driver {
                 hooks: Hooks::new(peer.internal()),
@@ -140,10 +143,13 @@ pub(crate) fn spawn<D, S>(
                 cancelled,
                 cancel_seen: false,
                 opened: Some(opened),
+                unflushed: false,
+                unsent_bytes: 0,
             };
             std::future::poll_fn(|cx| driver.poll(cx)).await;
             let _ = tokio::time::timeout(Duration::from_secs(1), driver.stream.shutdown()).await;
-            driver.finish();
+            // The stream closes before the waiters hear the peer is finished.
+            drop(driver);
         }
         .instrument(span),
     );
@@ -161,6 +167,10 @@ struct Driver<D: Dialect, S> {
     cancelled: Pin<Box<tokio_util::sync::WaitForCancellationFutureOwned>>,
     cancel_seen: bool,
     opened: Option<oneshot::Sender<Result<(), DisconnectReason>>>,
+    /// Bytes were written since the stream last flushed.
+    unflushed: bool,
+    /// Bytes of the messages waiting in `unsent`.
+    unsent_bytes: usize,
 }
 
 impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
@@ -181,7 +191,8 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 core.conn.handle_timeout(now);
             }
             progress |= self.write(cx, &mut core, now);
-            if self.hooks.backlog() + self.unsent.len() < MAX_BACKLOG {
+            let backlog = self.hooks.backlog() + self.unsent.len();
+            if backlog < MAX_BACKLOG && self.hooks.backlog_bytes() + self.unsent_bytes < MAX_BACKLOG_BYTES {
                 core.conn.resume_input(now);
                 progress |= self.read(cx, &mut core, now);
             } else {
@@ -237,10 +248,13 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 Poll::Pending => break,
             }
         }
-        if wrote {
-            // A no-op on TCP; streams that buffer (TLS, proxies) get their bytes out now.
-            if let Poll::Ready(Err(e)) = self.stream.as_mut().poll_flush(cx) {
-                core.conn.handle_io_error(e.kind(), now);
+        self.unflushed |= wrote;
+        if self.unflushed {
+            // A no-op on TCP; streams that buffer (TLS, proxies) get their bytes out now, or at a later turn.
+            match self.stream.as_mut().poll_flush(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(e)) => core.conn.handle_io_error(e.kind(), now),
+                Poll::Pending => {}
             }
         }
         wrote
@@ -251,7 +265,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
         if core.conn.disconnect_reason().is_some() {
             return false;
         }
-        if core.conn.buffered_input() > 0 {
+        if core.conn.is_open() && core.conn.buffered_input() > 0 {
             // A frame is arriving: read straight into the state machine's buffer, which its payload will
             // share, rather than copy it there from ours.
             let buf = core.conn.input_buffer();
@@ -293,11 +307,18 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                     }
                 }
                 Event::Message { msg, frame } => {
-                    if self.events.is_some() {
-                        let (msg, frame) = (msg.clone(), frame.clone());
-                        self.unsent.push_back(PeerEvent::Message { msg, frame });
+                    if self.events.is_none() {
+                        self.hooks.push(Job::Read { msg, frame });
+                        continue;
                     }
-                    self.hooks.push(Job::Read { msg, frame });
+                    self.unsent_bytes += frame.wire_len();
+                    if self.hooks.is_enabled() {
+                        self.hooks.push(Job::Read {
+                            msg: msg.clone(),
+                            frame: frame.clone(),
+                        });
+                    }
+                    self.unsent.push_back(PeerEvent::Message { msg, frame });
                 }
                 Event::Version(v) => self.hooks.push(Job::Version(v)),
                 Event::Connected(session) => {
@@ -329,7 +350,6 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     /// closed, what does not fit is dropped: a stream nobody reads must not hold the task up.
     fn deliver(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
         let Some(sender) = self.events.as_mut() else {
-            self.unsent.clear();
             return false;
         };
         let mut progress = false;
@@ -337,6 +357,9 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
             match sender.poll_reserve(cx) {
                 Poll::Ready(Ok(())) => {
                     let event = self.unsent.pop_front().expect("not empty");
+                    if let PeerEvent::Message { frame, .. } = &event {
+                        self.unsent_bytes -= frame.wire_len();
+                    }
                     let _ = sender.send_item(event);
                     progress = true;
                 }
@@ -344,6 +367,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 Poll::Ready(Err(_)) => {
                     self.events = None;
                     self.unsent.clear();
+                    self.unsent_bytes = 0;
                     return true;
                 }
                 Poll::Pending => break,
@@ -351,20 +375,24 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
         }
         if closed {
             self.unsent.clear();
+            self.unsent_bytes = 0;
         }
         progress
     }
+}
 
-    /// The task ends: handles still waiting hear their message was dropped, and waiters are woken.
-    fn finish(self) {
-        let waiting: Vec<_> = relock(&self.peer.shared.core).waiting.drain(..).collect();
+/// Ends the task's part in the peer, however the task ends (a panic included): handles still waiting hear
+/// their message was dropped, and waiters are woken.
+struct Finish<D: Dialect>(Arc<crate::peer::Shared<D>>);
+
+impl<D: Dialect> Drop for Finish<D> {
+    fn drop(&mut self) {
+        let waiting: Vec<_> = relock(&self.0.core).waiting.drain(..).collect();
         for (_, w) in waiting {
             let _ = w.done.send(Outcome::Dropped);
         }
-        drop(self.stream);
-        let shared = &self.peer.shared;
         // Counted out before the waiters are woken, so that they see no task running.
-        shared.live_tasks.fetch_sub(1, Ordering::SeqCst);
-        shared.finished.send_replace(true);
+        self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);
+        self.0.finished.send_replace(true);
     }
 }

@@ -30,6 +30,10 @@ pub enum ConnectError {
     /// The remote broke the protocol during the handshake in another way.
     #[error("protocol violation during the handshake: {0}")]
     Violation(ProtocolViolation),
+    /// The connection ended during the handshake for another reason (a listener's time budget, a slow
+    /// reader).
+    #[error("disconnected during the handshake: {0}")]
+    Disconnected(DisconnectReason),
 }
 
 impl From<DisconnectReason> for ConnectError {
@@ -42,7 +46,7 @@ impl From<DisconnectReason> for ConnectError {
             DisconnectReason::ListenerPanic(m) => ConnectError::ListenerPanic(m),
             DisconnectReason::Io(kind) => ConnectError::Io(kind.into()),
             DisconnectReason::RemoteClosed => ConnectError::Io(std::io::ErrorKind::UnexpectedEof.into()),
-            other => ConnectError::Io(std::io::Error::other(other)),
+            other => ConnectError::Disconnected(other),
         }
     }
 }

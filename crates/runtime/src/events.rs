@@ -77,9 +77,9 @@ impl<M: Clone> EventForwarder<M> {
 /// A listener that forwards every message (and decode error) of the peers it is given to, with the
 /// receiver of those events. Add the listener to one or many peers' configurations.
 ///
-/// The channel holds `capacity` events; when it is full, the peers wait on their read path until the
-/// receiver catches up, so memory stays bounded and a slow consumer slows its peers rather than losing
-/// messages.
+/// The channel holds `capacity` events; when it is full, a peer's listener call waits until the receiver
+/// catches up, so memory stays bounded; a receiver slower than [`LISTENER_BUDGET`](crate::LISTENER_BUDGET)
+/// disconnects the peers it holds up. [`Peer::events`](crate::Peer::events) is the cheaper way to receive.
 ///
 /// ```
 /// use coinpeer_runtime::{event_channel, Bitcoin, PeerConfig};

@@ -42,17 +42,20 @@ enum Verdict {
     Refuse(String),
 }
 
-type Running = (
-    Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>>,
-    Instant,
-    bool,
-);
+type JobFuture = Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>>;
+
+/// The job running: its future, when it started, whether it is a version decision, its message's bytes.
+type Running = (JobFuture, Instant, bool, usize);
 
 pub(crate) struct Hooks<D: Dialect> {
     peer: Peer<D>,
     queue: VecDeque<Job<D::Message>>,
-    /// The job running, when it started, and whether it is a version decision.
     running: Option<Running>,
+    /// A job cancelled by the disconnect, dropped at the next poll: it holds application code, whose drop
+    /// may call the peer, so it must not be dropped where the peer's lock is held.
+    cancelled: Option<JobFuture>,
+    /// Bytes of the received messages queued or running.
+    bytes: usize,
     enabled: bool,
 }
 
@@ -63,6 +66,8 @@ impl<D: Dialect> Hooks<D> {
             peer,
             queue: VecDeque::new(),
             running: None,
+            cancelled: None,
+            bytes: 0,
             enabled,
         }
     }
@@ -71,10 +76,10 @@ impl<D: Dialect> Hooks<D> {
         if !self.enabled {
             return;
         }
+        self.bytes += job_bytes(&job);
         if self.running.is_none() && self.queue.is_empty() {
             // Started at once: a message is large, and each queue it passes through is a copy.
-            let is_version = matches!(job, Job::Version(_));
-            self.running = Some((self.start(job), now(), is_version));
+            self.running = Some(self.begin(job));
         } else {
             self.queue.push_back(job);
         }
@@ -98,7 +103,8 @@ impl<D: Dialect> Hooks<D> {
     /// The peer closed: what is queued is dropped, except the read hooks' view of a decode error.
     pub(crate) fn disconnected(&mut self, reason: &DisconnectReason) {
         self.queue.clear();
-        self.running = None;
+        self.cancelled = self.running.take().map(|(fut, ..)| fut);
+        self.bytes = 0;
         if let DisconnectReason::Protocol(ProtocolViolation::Malformed(e)) = reason {
             self.push(Job::ReadError(e.clone()));
         }
@@ -108,28 +114,35 @@ impl<D: Dialect> Hooks<D> {
         self.queue.len() + usize::from(self.running.is_some())
     }
 
+    pub(crate) fn backlog_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
     pub(crate) fn is_idle(&self) -> bool {
         self.queue.is_empty() && self.running.is_none()
     }
 
     /// When the running job overruns its budget.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        self.running.as_ref().map(|(_, started, _)| *started + LISTENER_BUDGET)
+        self.running.as_ref().map(|(_, started, ..)| *started + LISTENER_BUDGET)
     }
 
     /// Runs jobs until one is pending; returns whether any progress was made.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
-        let mut progress = false;
+        let mut progress = self.cancelled.take().is_some();
         loop {
             if self.running.is_none() {
                 let Some(job) = self.queue.pop_front() else {
                     return progress;
                 };
-                let is_version = matches!(job, Job::Version(_));
-                self.running = Some((self.start(job), now(), is_version));
+                self.running = Some(self.begin(job));
             }
-            let (fut, started, is_version) = self.running.as_mut().expect("a job runs");
-            let (started, is_version) = (*started, *is_version);
+            let (fut, started, is_version, bytes) = self.running.as_mut().expect("a job runs");
+            let (started, is_version, bytes) = (*started, *is_version, *bytes);
             match fut.as_mut().poll(cx) {
                 Poll::Pending if now() >= started + LISTENER_BUDGET => {
                     error!("a listener ran over its {LISTENER_BUDGET:?} budget");
@@ -140,6 +153,7 @@ impl<D: Dialect> Hooks<D> {
                 Poll::Pending => return progress,
                 Poll::Ready(result) => {
                     self.running = None;
+                    self.bytes = self.bytes.saturating_sub(bytes);
                     progress = true;
                     match result {
                         Err(panic) => {
@@ -166,13 +180,20 @@ impl<D: Dialect> Hooks<D> {
 
     fn fail(&mut self, reason: DisconnectReason) {
         self.queue.clear();
+        self.bytes = 0;
         let mut core = self.peer.core();
         core.conn.close_for(reason, now());
         core.wake();
     }
 
+    fn begin(&self, job: Job<D::Message>) -> Running {
+        let is_version = matches!(job, Job::Version(_));
+        let bytes = job_bytes(&job);
+        (self.start(job), now(), is_version, bytes)
+    }
+
     /// The future running every listener's call for `job`, in order, panics caught.
-    fn start(&self, job: Job<D::Message>) -> Pin<Box<dyn Future<Output = Result<Verdict, String>> + Send>> {
+    fn start(&self, job: Job<D::Message>) -> JobFuture {
         let peer = self.peer.internal();
         let fut = async move {
             let listeners = &peer.shared.listeners;
@@ -217,5 +238,13 @@ impl<D: Dialect> Hooks<D> {
         };
         let boxed: BoxFuture<'static, Verdict> = Box::pin(fut);
         Box::pin(CatchUnwind(boxed))
+    }
+}
+
+/// The bytes of a received message a job holds (counted against the backlog).
+fn job_bytes<M>(job: &Job<M>) -> usize {
+    match job {
+        Job::Read { frame, .. } => frame.wire_len(),
+        _ => 0,
     }
 }

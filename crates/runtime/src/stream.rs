@@ -38,7 +38,7 @@ pub struct PeerEvents<D: Dialect> {
 impl<D: Dialect> PeerEvents<D> {
     /// The next event; `None` after [`PeerEvent::Disconnected`].
     pub async fn recv(&mut self) -> Option<PeerEvent<D::Message>> {
-        self.rx.recv().await
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut *self), cx)).await
     }
 }
 

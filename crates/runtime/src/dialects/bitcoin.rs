@@ -11,10 +11,10 @@ use coinpeer_wire::DecodeError;
 listener_trait! {
     /// Callbacks for a Bitcoin peer: one per message type, all optional.
     ///
-    /// Listeners run in order on the peer's read path, so a slow one delays the next message. Calling any
-    /// method of the peer from a listener is safe. When the peer starts disconnecting, a listener still
-    /// running is dropped at its next await point, so none can hold the shutdown up. A panic disconnects only
-    /// this peer.
+    /// Listeners run in order on the peer's task, one message at a time, while the peer goes on reading
+    /// (up to a backlog), writing and keeping time. Calling any method of the peer from a listener is safe.
+    /// A call that panics or runs past [`LISTENER_BUDGET`](crate::LISTENER_BUDGET) disconnects only this
+    /// peer; when the peer disconnects, a call still running is cancelled.
     pub trait BitcoinListener for Bitcoin, Message {
         payload {
             /// `addr`.

@@ -297,8 +297,14 @@ fn the_handshake_times_out_while_a_deferred_decision_waits_even_after_the_verack
     let deadline = c.poll_timeout().expect("a deadline");
     assert_eq!(deadline, now + Duration::from_secs(30));
     c.handle_timeout(deadline);
-    assert!(matches!(c.disconnect_reason(), Some(DisconnectReason::Handshake(HandshakeError::Timeout))));
-    assert!(c.poll_timeout().map_or(true, |d| d > deadline), "no deadline left in the past");
+    assert!(matches!(
+        c.disconnect_reason(),
+        Some(DisconnectReason::Handshake(HandshakeError::Timeout))
+    ));
+    assert!(
+        c.poll_timeout().map_or(true, |d| d > deadline),
+        "no deadline left in the past"
+    );
 }
 
 #[test]
@@ -312,7 +318,9 @@ fn many_tiny_messages_before_the_verack_count_what_holding_them_costs() {
     assert!(
         matches!(
             disconnected(&ev),
-            Some(DisconnectReason::Protocol(ProtocolViolation::PreHandshakeBudget { budget: 65_536 }))
+            Some(DisconnectReason::Protocol(ProtocolViolation::PreHandshakeBudget {
+                budget: 65_536
+            }))
         ),
         "{ev:?}"
     );
@@ -328,5 +336,9 @@ fn a_few_bytes_of_the_next_frame_do_not_keep_a_whole_read_buffer() {
     chunk.extend_from_slice(&frame(&NET, &Message::Ping(7), 70016)[..10]);
     c.handle_input(&chunk, now);
     assert_eq!(c.buffered_input(), 10);
-    assert!(c.input_buffer().capacity() < 8 * 1024, "{} bytes kept", c.input_buffer().capacity());
+    assert!(
+        c.input_buffer().capacity() < 8 * 1024,
+        "{} bytes kept",
+        c.input_buffer().capacity()
+    );
 }

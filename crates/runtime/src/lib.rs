@@ -35,6 +35,7 @@ mod hooks;
 mod peer;
 mod push;
 mod queue;
+mod remote;
 mod stats;
 mod stream;
 

@@ -4,7 +4,6 @@
 use crate::dialect::Dialect;
 use crate::driver::{self, Core};
 use crate::queue::{self, Outcome, SendHandle};
-
 use crate::stream::{PeerEvent, PeerEvents};
 use crate::{ConnectError, PeerConfig, TrySendError};
 use coinpeer_handshake::{Direction, HandshakeError};

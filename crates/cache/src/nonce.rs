@@ -86,6 +86,20 @@ impl Default for NonceCache {
     }
 }
 
+/// Two handles are equal when they are the same cache (clones of one another), not when they happen to
+/// hold the same nonces: what self-connection detection shares is the cache itself.
+impl PartialEq for NonceCache {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.inner, &other.inner) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for NonceCache {}
+
 impl fmt::Debug for NonceCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NonceCache")

@@ -73,6 +73,44 @@ impl Default for HandshakeConfig {
     }
 }
 
+/// Equal settings; the version hooks compare as the same hook (one `Arc`), since closures cannot be compared.
+impl PartialEq for HandshakeConfig {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured, so that a new field cannot be forgotten here.
+        let HandshakeConfig {
+            user_agent,
+            services,
+            max_version,
+            min_version,
+            relay,
+            addrv2,
+            wtxid_relay,
+            allow_self_connection,
+            proxied,
+            timeout,
+            max_messages_before_verack,
+            on_version,
+        } = self;
+        let same_hook = match (on_version, &other.on_version) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_hook
+            && *user_agent == other.user_agent
+            && *services == other.services
+            && *max_version == other.max_version
+            && *min_version == other.min_version
+            && *relay == other.relay
+            && *addrv2 == other.addrv2
+            && *wtxid_relay == other.wtxid_relay
+            && *allow_self_connection == other.allow_self_connection
+            && *proxied == other.proxied
+            && *timeout == other.timeout
+            && *max_messages_before_verack == other.max_messages_before_verack
+    }
+}
+
 impl fmt::Debug for HandshakeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandshakeConfig")

@@ -19,8 +19,10 @@ pub const DEFAULT_SEND_BUFFER: usize = 4 * 1024 * 1024;
 /// How long the final messages (a reject) may take to leave once the connection is closing.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How a connection behaves. [`Config::new`] picks the dialect's defaults from the network.
-#[derive(Clone)]
+/// How a connection behaves. [`Config::new`] picks the dialect's defaults from the network. Equal configurations
+/// share their nonce cache and version hook (see their `PartialEq`), so that a driver can give every peer
+/// with the same settings one `Arc<Config>`.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Config {
     /// The network spoken.

@@ -76,7 +76,7 @@ pub struct Connection<D: Dialect> {
     pub(crate) queue: SendQueue,
     /// How messages are encoded: the dialect's newest version until the remote's version is known.
     pub(crate) encode: EncodeOptions,
-    pub(crate) session: Option<Session>,
+    pub(crate) session: Option<Arc<Session>>,
     pub(crate) keepalive: KeepAlive,
     pub(crate) inventory: InventoryRelay,
     /// When the next trickle leaves; set only while inventory waits.
@@ -418,7 +418,7 @@ impl<D: Dialect> Connection<D> {
 
     /// What the handshake settled, once it completed.
     pub fn session(&self) -> Option<&Session> {
-        self.session.as_ref()
+        self.session.as_deref()
     }
 
     /// Who dialed.

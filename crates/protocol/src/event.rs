@@ -4,6 +4,7 @@ use crate::error::{DisconnectReason, SendFailure};
 use coinpeer_handshake::{Direction, Features};
 use coinpeer_wire::messages::VersionMessage;
 use coinpeer_wire::Frame;
+use std::sync::Arc;
 
 /// Names one message given to [`Connection::send`](crate::Connection::send); its [`Outcome`] is reported
 /// exactly once, as an [`Event::Outcome`].
@@ -47,7 +48,9 @@ pub enum Event<M> {
     /// [`refuse_version`](crate::Connection::refuse_version); the negotiated version is already known.
     Version(Box<VersionMessage>),
     /// The handshake completed. Messages the remote sent before its verack follow as [`Event::Message`].
-    Connected(Box<Session>),
+    /// The session is shared with the connection's own [`session`](crate::Connection::session), so that a
+    /// driver can keep it without a copy per peer.
+    Connected(Arc<Session>),
     /// A message from the remote, with the frame it came in (header and raw payload: forward it as it is,
     /// with no re-encoding).
     Message {

@@ -11,6 +11,7 @@ use coinpeer_handshake::{HandshakeError, HandshakeMessage, MessageKind};
 use coinpeer_wire::bitcoin::RejectCode;
 use coinpeer_wire::{DecodeError, EncodeOptions, Frame, WireMessage, HEADER_LEN};
 use std::io;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What holding a frame before the verack costs beyond its bytes: its slot in the list, for which the list
@@ -219,12 +220,13 @@ impl<D: Dialect> Connection<D> {
             version: n.version,
             witness: n.features.witness,
         };
+        let session = Arc::new(session);
         self.session = Some(session.clone());
         self.frames.set_payload_cap(None);
         self.frames.skip_unknown_commands(self.config.strict_unknown_commands);
         self.queue.release_bulk();
         self.keepalive.start(now, self.pauses.active(now));
-        self.events.push_back(Event::Connected(Box::new(session)));
+        self.events.push_back(Event::Connected(session));
         for frame in h.replay {
             if !self.is_open() {
                 break;

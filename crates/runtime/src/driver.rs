@@ -10,10 +10,11 @@
 use crate::hooks::{Hooks, Job};
 use crate::peer::{now, relock, Peer};
 use crate::queue::Outcome;
+use crate::settings::protocol_config;
 use crate::stream::PeerEvent;
 use crate::{Dialect, PeerConfig};
 use coinpeer_handshake::{ConfigError, Direction};
-use coinpeer_protocol::{Config, Connection, DisconnectReason, Event, SendId, Start};
+use coinpeer_protocol::{Connection, DisconnectReason, Event, SendId, Start};
 use coinpeer_wire::messages::NetAddress;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -72,7 +73,7 @@ impl<D: Dialect> Core<D> {
             unix_time,
             start_height,
         };
-        let conn = Connection::new(Arc::new(protocol_config(config)), start, rand::make_rng())?;
+        let conn = Connection::new(protocol_config(config), start, rand::make_rng())?;
         Ok(Core {
             conn,
             waiting: VecDeque::new(),
@@ -95,25 +96,6 @@ impl<D: Dialect> Core<D> {
             w.wake();
         }
     }
-}
-
-/// The state machine's settings for a peer's configuration.
-fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Config {
-    let mut c = Config::new(config.network.clone());
-    c.handshake = config.handshake.clone();
-    c.idle_timeout = config.idle_timeout;
-    c.ping_timeout = config.idle_timeout;
-    c.ping_interval = config.ping_interval;
-    c.trickle_interval = config.trickle_interval;
-    c.stall = config.stall;
-    let cap = usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX);
-    // `queue_message` never waits: a full queue means a slow reader, as the cap always has.
-    c.max_queued_bytes = cap;
-    c.send_buffer = cap;
-    c.nonces = config.nonces.clone();
-    // Listeners may refuse a version: the answer waits for them.
-    c.defer_version_decision = !config.listeners.is_empty();
-    c
 }
 
 /// Starts the task of `peer` (an uncounted handle) on `stream`; `opened` hears whether the handshake
@@ -328,7 +310,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                         .last_block
                         .store(session.remote.start_height, Ordering::Relaxed);
                     let features = session.features;
-                    let _ = self.peer.shared.session.set(*session);
+                    let _ = self.peer.shared.session.set(session);
                     self.hooks.push_announcements(features);
                     if let Some(opened) = self.opened.take() {
                         let _ = opened.send(Ok(()));
@@ -393,6 +375,7 @@ impl<D: Dialect> Drop for Finish<D> {
         }
         // Counted out before the waiters are woken, so that they see no task running.
         self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);
-        self.0.finished.send_replace(true);
+        self.0.finished.store(true, Ordering::SeqCst);
+        self.0.ended.notify_waiters();
     }
 }

@@ -36,6 +36,7 @@ mod peer;
 mod push;
 mod queue;
 mod remote;
+mod settings;
 mod stats;
 mod stream;
 

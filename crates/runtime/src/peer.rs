@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
 /// Ids are process-unique and start at 1, as btcd numbers its peers.
@@ -42,11 +42,13 @@ pub(crate) struct Shared<D: Dialect> {
     /// The state machine and who waits on it, behind one short-held lock.
     pub(crate) core: Mutex<Core<D>>,
     /// What the handshake settled, readable without the lock.
-    pub(crate) session: OnceLock<Session>,
+    pub(crate) session: OnceLock<Arc<Session>>,
     /// Fired by `disconnect` or the caller's cancellation: the driver closes the connection.
     pub(crate) closing: CancellationToken,
-    /// Becomes true once the driver has ended and the stream is closed.
-    pub(crate) finished: watch::Sender<bool>,
+    /// Becomes true once the driver has ended and the stream is closed; `ended` wakes who waits for it. (Not
+    /// a `watch` channel: that is 344 bytes more per peer.)
+    pub(crate) finished: AtomicBool,
+    pub(crate) ended: Notify,
     pub(crate) live_tasks: AtomicUsize,
     pub(crate) last_block: AtomicI32,
     pub(crate) last_announced_block: Mutex<Option<Hash256>>,
@@ -195,7 +197,8 @@ impl<D: Dialect> Peer<D> {
             core: Mutex::new(core),
             session: OnceLock::new(),
             closing: cancel.child_token(),
-            finished: watch::Sender::new(false),
+            finished: AtomicBool::new(false),
+            ended: Notify::new(),
             live_tasks: AtomicUsize::new(0),
             last_block: AtomicI32::new(0),
             last_announced_block: Mutex::new(None),
@@ -249,7 +252,7 @@ impl<D: Dialect> Peer<D> {
     }
 
     pub(crate) fn session(&self) -> Option<&Session> {
-        self.shared.session.get()
+        self.shared.session.get().map(|s| &**s)
     }
 
     // ----- sending -----
@@ -367,8 +370,16 @@ impl<D: Dialect> Peer<D> {
 
     /// Resolves once the peer's task has ended and the stream is closed.
     pub async fn wait_for_disconnect(&self) {
-        let mut rx = self.shared.finished.subscribe();
-        let _ = rx.wait_for(|done| *done).await;
+        loop {
+            let ended = self.shared.ended.notified();
+            let mut ended = std::pin::pin!(ended);
+            // Registered before the check, so that an end between the two is not missed.
+            ended.as_mut().enable();
+            if self.shared.finished.load(Ordering::SeqCst) {
+                return;
+            }
+            ended.await;
+        }
     }
 
     /// True until disconnecting starts.

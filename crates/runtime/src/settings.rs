@@ -1,0 +1,76 @@
+//! The state machine's configuration for a peer: derived from its `PeerConfig`, and shared by every peer
+//! whose settings are the same, as a node's peers are (one `Arc<Config>` for all instead of ~0.5 KiB each).
+
+use crate::{Dialect, PeerConfig};
+use coinpeer_protocol::Config;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+/// Configurations in use by live peers. A process has few distinct ones, so a list searched in full is
+/// enough; entries of configurations no peer uses any more are pruned as new ones come in.
+static IN_USE: Mutex<Vec<Weak<Config>>> = Mutex::new(Vec::new());
+
+/// The state machine's settings for `config`: an existing `Arc` when a live peer has equal ones.
+pub(crate) fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Arc<Config> {
+    let wanted = derive(config);
+    let mut in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
+    in_use.retain(|w| w.strong_count() > 0);
+    if let Some(same) = in_use.iter().filter_map(Weak::upgrade).find(|c| **c == wanted) {
+        return same;
+    }
+    let fresh = Arc::new(wanted);
+    in_use.push(Arc::downgrade(&fresh));
+    fresh
+}
+
+fn derive<D: Dialect>(config: &PeerConfig<D>) -> Config {
+    let mut c = Config::new(config.network.clone());
+    c.handshake = config.handshake.clone();
+    c.idle_timeout = config.idle_timeout;
+    c.ping_timeout = config.idle_timeout;
+    c.ping_interval = config.ping_interval;
+    c.trickle_interval = config.trickle_interval;
+    c.stall = config.stall;
+    let cap = usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX);
+    // `queue_message` never waits: a full queue means a slow reader, as the cap always has.
+    c.max_queued_bytes = cap;
+    c.send_buffer = cap;
+    c.nonces = config.nonces.clone();
+    // Listeners may refuse a version: the answer waits for them.
+    c.defer_version_decision = !config.listeners.is_empty();
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Bitcoin;
+    use coinpeer_wire::Network;
+    use std::time::Duration;
+
+    #[test]
+    fn peers_with_equal_settings_share_one_configuration() {
+        let a = PeerConfig::<Bitcoin>::builder(Network::BITCOIN_REGTEST).build();
+        let b = a.clone();
+        let (ca, cb) = (protocol_config(&a), protocol_config(&b));
+        assert!(Arc::ptr_eq(&ca, &cb));
+
+        let mut other = a.clone();
+        other.idle_timeout = Duration::from_secs(7);
+        let co = protocol_config(&other);
+        assert!(!Arc::ptr_eq(&ca, &co));
+        assert_eq!(co.idle_timeout, Duration::from_secs(7));
+
+        // Same settings but a nonce cache of its own: not the same configuration.
+        let mut own_nonces = a.clone();
+        own_nonces.nonces = coinpeer_cache::NonceCache::default();
+        assert!(!Arc::ptr_eq(&ca, &protocol_config(&own_nonces)));
+    }
+
+    #[test]
+    fn a_configuration_no_peer_uses_is_not_kept() {
+        let mut c = PeerConfig::<Bitcoin>::builder(Network::BITCOIN_REGTEST).build();
+        c.idle_timeout = Duration::from_secs(12_345);
+        let weak = Arc::downgrade(&protocol_config(&c));
+        assert!(weak.upgrade().is_none());
+    }
+}

@@ -26,8 +26,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
-use tokio_util::sync::PollSender;
+use tokio::sync::oneshot;
 use tracing::{debug, Instrument};
 
 /// Bytes read from the socket per call.
@@ -39,7 +38,7 @@ const TURNS_PER_POLL: usize = 4;
 /// Listener jobs and undelivered events that may wait before reading pauses, and their bytes: whichever
 /// comes first (a remote chooses how large its messages are).
 const MAX_BACKLOG: usize = 64;
-const MAX_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const MAX_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
 
 /// The state machine and who waits on it.
 pub(crate) struct Core<D: Dialect> {
@@ -99,13 +98,9 @@ impl<D: Dialect> Core<D> {
 }
 
 /// Starts the task of `peer` (an uncounted handle) on `stream`; `opened` hears whether the handshake
-/// completed; `events` is the event stream's sending side, if the configuration asked for one.
-pub(crate) fn spawn<D, S>(
-    peer: Peer<D>,
-    stream: S,
-    opened: oneshot::Sender<Result<(), DisconnectReason>>,
-    events: Option<mpsc::Sender<PeerEvent<D::Message>>>,
-) where
+/// completed.
+pub(crate) fn spawn<D, S>(peer: Peer<D>, stream: S, opened: oneshot::Sender<Result<(), DisconnectReason>>)
+where
     D: Dialect,
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -117,7 +112,6 @@ pub(crate) fn spawn<D, S>(
             let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
             let mut driver = Driver {
                 hooks: Hooks::new(peer.internal()),
-                events: events.map(PollSender::new),
                 unsent: VecDeque::new(),
                 peer,
                 stream: Box::pin(stream),
@@ -126,7 +120,6 @@ pub(crate) fn spawn<D, S>(
                 cancel_seen: false,
                 opened: Some(opened),
                 unflushed: false,
-                unsent_bytes: 0,
             };
             std::future::poll_fn(|cx| driver.poll(cx)).await;
             let _ = tokio::time::timeout(Duration::from_secs(1), driver.stream.shutdown()).await;
@@ -139,9 +132,7 @@ pub(crate) fn spawn<D, S>(
 
 struct Driver<D: Dialect, S> {
     peer: Peer<D>,
-    /// The event stream, while its receiver lives.
-    events: Option<PollSender<PeerEvent<D::Message>>>,
-    /// Events the stream had no room for yet; input pauses while any wait.
+    /// This turn's events for the stream, handed over together.
     unsent: VecDeque<PeerEvent<D::Message>>,
     stream: Pin<Box<S>>,
     hooks: Hooks<D>,
@@ -151,8 +142,6 @@ struct Driver<D: Dialect, S> {
     opened: Option<oneshot::Sender<Result<(), DisconnectReason>>>,
     /// Bytes were written since the stream last flushed.
     unflushed: bool,
-    /// Bytes of the messages waiting in `unsent`.
-    unsent_bytes: usize,
 }
 
 impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
@@ -173,8 +162,10 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 core.conn.handle_timeout(now);
             }
             progress |= self.write(cx, &mut core, now);
-            let backlog = self.hooks.backlog() + self.unsent.len();
-            if backlog < MAX_BACKLOG && self.hooks.backlog_bytes() + self.unsent_bytes < MAX_BACKLOG_BYTES {
+            let listeners_behind =
+                self.hooks.backlog() >= MAX_BACKLOG || self.hooks.backlog_bytes() >= MAX_BACKLOG_BYTES;
+            let stream_behind = shared.events.as_ref().is_some_and(|q| q.is_full(cx));
+            if !listeners_behind && !stream_behind {
                 core.conn.resume_input(now);
                 progress |= self.read(cx, &mut core, now);
             } else {
@@ -198,7 +189,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 progress |= self.sleep.as_mut().poll(cx).is_ready();
             }
             progress |= self.hooks.poll(cx, closed);
-            progress |= self.deliver(cx, closed);
+            progress |= self.deliver();
             if closed && self.hooks.is_idle() {
                 return Poll::Ready(());
             }
@@ -289,11 +280,10 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                     }
                 }
                 Event::Message { msg, frame } => {
-                    if self.events.is_none() {
+                    if self.peer.shared.events.is_none() {
                         self.hooks.push(Job::Read { msg, frame });
                         continue;
                     }
-                    self.unsent_bytes += frame.wire_len();
                     if self.hooks.is_enabled() {
                         self.hooks.push(Job::Read {
                             msg: msg.clone(),
@@ -328,38 +318,12 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
         }
     }
 
-    /// Hands waiting events to the stream while it has room; returns whether any went. Once the peer has
-    /// closed, what does not fit is dropped: a stream nobody reads must not hold the task up.
-    fn deliver(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
-        let Some(sender) = self.events.as_mut() else {
-            return false;
-        };
-        let mut progress = false;
-        while !self.unsent.is_empty() {
-            match sender.poll_reserve(cx) {
-                Poll::Ready(Ok(())) => {
-                    let event = self.unsent.pop_front().expect("not empty");
-                    if let PeerEvent::Message { frame, .. } = &event {
-                        self.unsent_bytes -= frame.wire_len();
-                    }
-                    let _ = sender.send_item(event);
-                    progress = true;
-                }
-                // The receiver is gone: nobody wants events any more.
-                Poll::Ready(Err(_)) => {
-                    self.events = None;
-                    self.unsent.clear();
-                    self.unsent_bytes = 0;
-                    return true;
-                }
-                Poll::Pending => break,
-            }
+    /// Hands this turn's events to the stream; returns whether any went.
+    fn deliver(&mut self) -> bool {
+        match &self.peer.shared.events {
+            Some(queue) => queue.hand_over(&mut self.unsent),
+            None => false,
         }
-        if closed {
-            self.unsent.clear();
-            self.unsent_bytes = 0;
-        }
-        progress
     }
 }
 
@@ -372,6 +336,9 @@ impl<D: Dialect> Drop for Finish<D> {
         let waiting: Vec<_> = relock(&self.0.core).waiting.drain(..).collect();
         for (_, w) in waiting {
             let _ = w.done.send(Outcome::Dropped);
+        }
+        if let Some(queue) = &self.0.events {
+            queue.finish();
         }
         // Counted out before the waiters are woken, so that they see no task running.
         self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);

@@ -4,7 +4,7 @@
 //! only; once the peer has closed, queued jobs are dropped and a running one is cancelled.
 
 use crate::catch_unwind::CatchUnwind;
-use crate::dialect::{BoxFuture, Dialect};
+use crate::dialect::Dialect;
 use crate::peer::{now, Peer};
 use crate::queue::Outcome;
 use bytes::Bytes;
@@ -236,8 +236,7 @@ impl<D: Dialect> Hooks<D> {
             }
             Verdict::Done
         };
-        let boxed: BoxFuture<'static, Verdict> = Box::pin(fut);
-        Box::pin(CatchUnwind(boxed))
+        Box::pin(CatchUnwind::new(fut))
     }
 }
 

@@ -30,6 +30,7 @@ mod dialect;
 mod dialects;
 mod driver;
 mod error;
+mod event_queue;
 mod events;
 mod hooks;
 mod peer;

@@ -3,8 +3,9 @@
 
 use crate::dialect::Dialect;
 use crate::driver::{self, Core};
+use crate::event_queue::EventQueue;
 use crate::queue::{self, Outcome, SendHandle};
-use crate::stream::{PeerEvent, PeerEvents};
+use crate::stream::PeerEvents;
 use crate::{ConnectError, PeerConfig, TrySendError};
 use coinpeer_handshake::{Direction, HandshakeError};
 use coinpeer_protocol::{DisconnectReason, SendError, SendId, Session};
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
 /// Ids are process-unique and start at 1, as btcd numbers its peers.
@@ -59,9 +60,10 @@ pub(crate) struct Shared<D: Dialect> {
     pub(crate) handles: AtomicUsize,
     /// The event stream was taken and is still held.
     pub(crate) stream_alive: AtomicBool,
-    /// The event stream's receiving side, until [`Peer::events`] takes it. (Not the stream itself: it holds
-    /// this struct, and a cycle would never be freed.)
-    pub(crate) events: Mutex<Option<mpsc::Receiver<PeerEvent<D::Message>>>>,
+    /// Events on their way to the stream, if the configuration asked for them.
+    pub(crate) events: Option<EventQueue<D::Message>>,
+    /// [`Peer::events`] handed out the stream.
+    pub(crate) events_taken: AtomicBool,
     /// Woken when queued memory falls below the send buffer, or the peer closes.
     pub(crate) room: Notify,
 }
@@ -178,13 +180,6 @@ impl<D: Dialect> Peer<D> {
         let core = Core::new(&config, direction, remote, start_height)?;
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!("peer", id, %addr, dir = ?direction);
-        let (events_tx, events) = match config.events {
-            Some(capacity) => {
-                let (tx, rx) = tokio::sync::mpsc::channel(capacity);
-                (Some(tx), Some(rx))
-            }
-            None => (None, None),
-        };
         let shared = Arc::new(Shared {
             id,
             listeners: config.listeners,
@@ -206,13 +201,15 @@ impl<D: Dialect> Peer<D> {
             span,
             handles: AtomicUsize::new(1),
             stream_alive: AtomicBool::new(false),
-            events: Mutex::new(None),
+            events: config
+                .events
+                .map(|capacity| EventQueue::new(capacity, driver::MAX_BACKLOG_BYTES)),
+            events_taken: AtomicBool::new(false),
             room: Notify::new(),
         });
-        *relock(&shared.events) = events;
         let peer = Peer { shared, counted: true };
         let (opened_tx, opened_rx) = oneshot::channel();
-        driver::spawn(peer.internal(), stream, opened_tx, events_tx);
+        driver::spawn(peer.internal(), stream, opened_tx);
         match opened_rx.await {
             Ok(Ok(())) => Ok(peer),
             Ok(Err(reason)) => {
@@ -238,10 +235,12 @@ impl<D: Dialect> Peer<D> {
     /// configuration did not ask for them ([`PeerConfigBuilder::events`](crate::PeerConfigBuilder::events))
     /// or they were taken already.
     pub fn events(&self) -> Option<PeerEvents<D>> {
-        let rx = relock(&self.shared.events).take()?;
+        self.shared.events.as_ref()?;
+        if self.shared.events_taken.swap(true, Ordering::SeqCst) {
+            return None;
+        }
         self.shared.stream_alive.store(true, Ordering::SeqCst);
         Some(PeerEvents {
-            rx,
             shared: self.shared.clone(),
             done: false,
         })

@@ -8,7 +8,6 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::sync::mpsc;
 
 /// Something that happened to a peer, from [`Peer::events`](crate::Peer::events).
 #[derive(Debug)]
@@ -29,7 +28,6 @@ pub enum PeerEvent<M> {
 /// The stream of a peer's events. While it is full the peer stops reading (the remote is not blamed for
 /// the time); once it and every [`Peer`](crate::Peer) handle are dropped, the connection closes.
 pub struct PeerEvents<D: Dialect> {
-    pub(crate) rx: mpsc::Receiver<PeerEvent<D::Message>>,
     pub(crate) shared: Arc<Shared<D>>,
     /// The disconnect was reported.
     pub(crate) done: bool,
@@ -46,10 +44,15 @@ impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
     type Item = PeerEvent<D::Message>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match self.rx.poll_recv(cx) {
+        let queue = self
+            .shared
+            .events
+            .as_ref()
+            .expect("a stream exists only with an event queue");
+        match queue.poll_next(cx) {
             Poll::Ready(None) if !self.done => {
-                // The peer's task ended and dropped its sender: the reason is known by now. It is reported
-                // here rather than sent, so that a stream nobody reads cannot hold the task up.
+                // The peer's task ended: the reason is known by now. It is reported here rather than
+                // queued, so that a stream nobody reads cannot hold the task up.
                 self.done = true;
                 let reason = crate::peer::relock(&self.shared.core).conn.disconnect_reason().cloned();
                 Poll::Ready(Some(PeerEvent::Disconnected(
@@ -63,6 +66,9 @@ impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
 
 impl<D: Dialect> Drop for PeerEvents<D> {
     fn drop(&mut self) {
+        if let Some(queue) = &self.shared.events {
+            queue.close_reader();
+        }
         self.shared.stream_alive.store(false, Ordering::SeqCst);
         self.shared.close_if_abandoned();
     }

@@ -145,3 +145,122 @@ fn wire_len<M>(event: &PeerEvent<M>) -> usize {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use coinpeer_protocol::DisconnectReason;
+    use coinpeer_wire::{Command, Frame, FrameHeader};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// Counts its wake-ups.
+    struct Counting(AtomicUsize);
+
+    impl Wake for Counting {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<Counting>, Waker) {
+        let c = Arc::new(Counting(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn message(payload_len: usize) -> PeerEvent<u8> {
+        let header = FrameHeader {
+            magic: 0,
+            command: Command::from_static("tx"),
+            length: payload_len as u32,
+            checksum: [0; 4],
+        };
+        let frame = Frame {
+            header,
+            payload: Bytes::from(vec![0; payload_len]),
+            offset: 0,
+        };
+        PeerEvent::Message { msg: 0, frame }
+    }
+
+    fn hand_over(q: &EventQueue<u8>, events: impl IntoIterator<Item = PeerEvent<u8>>) {
+        let mut batch: VecDeque<_> = events.into_iter().collect();
+        q.hand_over(&mut batch);
+        assert!(batch.is_empty());
+    }
+
+    #[test]
+    fn full_at_its_capacity_and_the_task_is_woken_once_there_is_room() {
+        let q = EventQueue::new(2, usize::MAX);
+        let (task_wakes, task) = waker();
+        let cx = Context::from_waker(&task);
+        hand_over(&q, [message(1)]);
+        assert!(!q.is_full(&cx));
+        hand_over(&q, [message(1), message(1)]);
+        assert!(q.is_full(&cx), "3 queued, capacity 2");
+
+        let (_, reader) = waker();
+        let rcx = Context::from_waker(&reader);
+        assert!(matches!(q.poll_next(&rcx), Poll::Ready(Some(_))));
+        assert_eq!(task_wakes.0.load(Ordering::SeqCst), 0, "still full: 2 queued");
+        assert!(matches!(q.poll_next(&rcx), Poll::Ready(Some(_))));
+        assert_eq!(task_wakes.0.load(Ordering::SeqCst), 1, "room again: the task reads on");
+        assert!(!q.is_full(&cx));
+    }
+
+    #[test]
+    fn full_at_its_byte_bound_whatever_the_count() {
+        let q = EventQueue::new(100, 1000);
+        let (_, task) = waker();
+        let cx = Context::from_waker(&task);
+        hand_over(&q, [message(900)]);
+        assert!(!q.is_full(&cx), "924 bytes");
+        hand_over(&q, [message(100)]);
+        assert!(q.is_full(&cx), "1,048 bytes");
+        let (_, reader) = waker();
+        assert!(matches!(
+            q.poll_next(&Context::from_waker(&reader)),
+            Poll::Ready(Some(_))
+        ));
+        assert!(!q.is_full(&cx), "124 bytes left");
+    }
+
+    #[test]
+    fn the_reader_is_woken_by_events_and_hears_the_end_after_them() {
+        let q = EventQueue::new(4, usize::MAX);
+        let (reader_wakes, reader) = waker();
+        let cx = Context::from_waker(&reader);
+        assert!(q.poll_next(&cx).is_pending());
+        hand_over(
+            &q,
+            [message(1), PeerEvent::Disconnected(DisconnectReason::LocalRequest)],
+        );
+        assert_eq!(reader_wakes.0.load(Ordering::SeqCst), 1);
+        q.finish();
+        assert!(matches!(q.poll_next(&cx), Poll::Ready(Some(PeerEvent::Message { .. }))));
+        assert!(matches!(
+            q.poll_next(&cx),
+            Poll::Ready(Some(PeerEvent::Disconnected(_)))
+        ));
+        assert!(matches!(q.poll_next(&cx), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn once_the_reader_is_gone_nothing_is_kept_and_the_task_never_waits() {
+        let q = EventQueue::new(1, usize::MAX);
+        let (task_wakes, task) = waker();
+        let cx = Context::from_waker(&task);
+        hand_over(&q, [message(10), message(10)]);
+        assert!(q.is_full(&cx));
+        q.close_reader();
+        assert_eq!(task_wakes.0.load(Ordering::SeqCst), 1, "a waiting task reads on");
+        assert!(!q.is_full(&cx));
+        let mut late: VecDeque<_> = [message(10)].into_iter().collect();
+        assert!(!q.hand_over(&mut late), "dropped, not queued");
+        assert!(late.is_empty());
+        assert_eq!(q.lock().events.len(), 0);
+        assert_eq!(q.lock().bytes, 0);
+    }
+}

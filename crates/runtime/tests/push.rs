@@ -59,7 +59,10 @@ async fn push_addr_picks_a_different_subset_each_time() {
     assert_eq!((a.len(), b.len()), (1000, 1000), "as many as one message holds");
     // Compared as sets: the same addresses in another order are the same subset. (Two random draws of 1,000
     // of 1,100 agree with a probability of 1 in C(1100, 1000).)
-    let (a, b): (HashSet<_>, HashSet<_>) = (a.iter().map(|x| x.addr.ip).collect(), b.iter().map(|x| x.addr.ip).collect());
+    let (a, b): (HashSet<_>, HashSet<_>) = (
+        a.iter().map(|x| x.addr.ip).collect(),
+        b.iter().map(|x| x.addr.ip).collect(),
+    );
     assert_ne!(a, b);
 }
 

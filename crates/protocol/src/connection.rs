@@ -63,6 +63,9 @@ pub(crate) struct Handshaking<M> {
     pub(crate) held: usize,
 }
 
+/// Reads or writes this close together make a connection busy (see `Connection::busy`).
+const BUSY_GAP: Duration = Duration::from_millis(250);
+
 /// One peer connection as a deterministic state machine: bytes and time in; bytes, events and the next
 /// deadline out. See the crate documentation for the loop that drives it.
 pub struct Connection<D: Dialect> {
@@ -87,6 +90,14 @@ pub struct Connection<D: Dialect> {
     pub(crate) wants_headers: bool,
     pub(crate) fee_filter: Option<i64>,
     pub(crate) events: VecDeque<Event<D::Message>>,
+    /// When the open connection last read or wrote, and whether that came soon after the time before. A
+    /// busy connection keeps its emptied buffers for the next burst (until `shed_idle_memory`); a quiet one
+    /// (and one in its handshake, a one-off burst) lets them go at once, so that thousands of connections
+    /// starting together do not leave short-lived buffers scattered through the heap.
+    pub(crate) last_activity: Option<Instant>,
+    pub(crate) busy: bool,
+    /// Frames a write completed, kept empty between writes for its room (see `transmitted`).
+    pub(crate) written: Vec<OutFrame>,
     next_id: u64,
 }
 
@@ -136,6 +147,9 @@ impl<D: Dialect> Connection<D> {
             wants_headers: false,
             fee_filter: None,
             events: VecDeque::new(),
+            last_activity: None,
+            busy: false,
+            written: Vec::new(),
             next_id: 0,
             config,
         };
@@ -146,11 +160,39 @@ impl<D: Dialect> Connection<D> {
     /// The next event, if any. Poll until `None` after every call that takes input or time.
     pub fn poll_event(&mut self) -> Option<Event<D::Message>> {
         let event = self.events.pop_front();
-        if event.is_none() && self.events.capacity() > 0 {
-            // Events are large; an idle connection should not keep room for a burst of them.
+        if event.is_none() && !self.busy && self.events.capacity() > 0 {
             self.events = VecDeque::new();
         }
         event
+    }
+
+    /// Notes that the connection read or wrote at `now`.
+    pub(crate) fn note_activity(&mut self, now: Instant) {
+        if !self.is_open() {
+            return;
+        }
+        self.busy = self
+            .last_activity
+            .is_some_and(|t| now.saturating_duration_since(t) < BUSY_GAP);
+        self.last_activity = Some(now);
+    }
+
+    /// Lets go of the buffers kept between the messages of a busy connection (the encoding buffer, the
+    /// send queues' and the event queue's room), if they are empty. A driver calls it once the connection
+    /// has been quiet for a moment: an idle connection then holds only its state, while a busy one does
+    /// not allocate them again for every message. Returns whether anything was let go.
+    pub fn shed_idle_memory(&mut self) -> bool {
+        self.busy = false;
+        let mut shed = self.queue.shed();
+        if self.written.capacity() > 0 {
+            self.written = Vec::new();
+            shed = true;
+        }
+        if self.events.is_empty() && self.events.capacity() > 0 {
+            self.events = VecDeque::new();
+            shed = true;
+        }
+        shed
     }
 
     /// Queues `msg`, encoded for the negotiated version, behind what is already queued. The returned id's

@@ -45,6 +45,7 @@ impl<D: Dialect> Connection<D> {
             return;
         }
         self.stats.bytes_received += n as u64;
+        self.note_activity(now);
         while matches!(self.state, State::Handshaking(_) | State::Open) {
             match self.frames.next_frame() {
                 Ok(Some(frame)) => self.on_frame(frame, now),
@@ -169,6 +170,10 @@ impl<D: Dialect> Connection<D> {
         let complete = h.machine.is_complete();
         for msg in &out {
             self.queue_message(msg, None, Priority::Control, now);
+            if !matches!(self.state, State::Handshaking(_)) {
+                // Queueing it closed the connection (over its memory cap): nothing more may follow.
+                return;
+            }
         }
         if complete {
             self.open(now);

@@ -18,8 +18,12 @@ use std::time::Instant;
 const WINDOW_BYTES: usize = 256 * 1024;
 /// At most this many frames in the window (one `writev` each).
 pub(crate) const WINDOW_FRAMES: usize = 64;
-/// How much the shared encoding buffer grows at a time.
-const ARENA_CHUNK: usize = 16 * 1024;
+/// The shared encoding buffer's allocations: the first of a burst is small (a quiet connection sends a
+/// frame or two), each next one twice the last, up to the largest.
+const ARENA_FIRST: usize = 1024;
+const ARENA_LARGEST: usize = 16 * 1024;
+/// Room below which the next frame starts a new allocation.
+const ARENA_MIN_ROOM: usize = 256;
 
 /// What each queued frame costs beyond its bytes (its bookkeeping), counted against the caps.
 pub const QUEUED_FRAME_OVERHEAD: usize = std::mem::size_of::<OutFrame>();
@@ -78,6 +82,8 @@ pub(crate) struct SendQueue {
     queued_expects: usize,
     /// Where small frames are encoded.
     arena: BytesMut,
+    /// The size of the arena's last allocation (0 after [`shed`](Self::shed)).
+    arena_chunk: usize,
     /// Bulk frames wait until the remote's verack.
     hold_bulk: bool,
 }
@@ -92,9 +98,10 @@ impl SendQueue {
 
     /// A buffer to encode one frame into; hand it back with [`push`](Self::push) once encoded.
     pub(crate) fn buffer(&mut self) -> &mut BytesMut {
-        if self.arena.capacity() - self.arena.len() < 1024 {
+        if self.arena.capacity() - self.arena.len() < ARENA_MIN_ROOM {
             // Replace rather than grow: earlier frames still share the old allocation.
-            self.arena = BytesMut::with_capacity(ARENA_CHUNK);
+            self.arena_chunk = (self.arena_chunk * 2).clamp(ARENA_FIRST, ARENA_LARGEST);
+            self.arena = BytesMut::with_capacity(self.arena_chunk);
         }
         &mut self.arena
     }
@@ -208,14 +215,23 @@ impl SendQueue {
             done.push(f);
             self.front_since = (!self.window.is_empty()).then_some(now);
         }
-        if self.window.is_empty() && self.control.is_empty() && self.bulk.is_empty() {
-            // An idle connection holds no send buffer (its memory goes once the written frames are dropped)
-            // and no queue space: a burst's few allocations cost less than 1 KiB kept by every quiet peer.
-            self.arena = BytesMut::new();
-            self.window = VecDeque::new();
-            self.control = VecDeque::new();
-            self.bulk = VecDeque::new();
+    }
+
+    /// Lets go of the encoding buffer and the queues' room once everything was written, so that a quiet
+    /// connection holds none of it; returns whether there was anything to let go. Kept between the
+    /// messages of a busy connection, where allocating them again for every message would cost more.
+    pub(crate) fn shed(&mut self) -> bool {
+        if !(self.window.is_empty() && self.control.is_empty() && self.bulk.is_empty()) {
+            return false;
         }
+        let held = self.arena.capacity() + self.window.capacity() + self.control.capacity() + self.bulk.capacity();
+        // The arena's memory goes once the written frames that share it are dropped.
+        self.arena = BytesMut::new();
+        self.arena_chunk = 0;
+        self.window = VecDeque::new();
+        self.control = VecDeque::new();
+        self.bulk = VecDeque::new();
+        held > 0
     }
 
     fn forget(&mut self, f: &OutFrame) {

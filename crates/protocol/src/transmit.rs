@@ -27,10 +27,11 @@ impl<D: Dialect> Connection<D> {
     /// trip, a request's stall deadline).
     pub fn transmitted(&mut self, n: usize, now: Instant) {
         self.stats.bytes_sent += n as u64;
-        let mut done = Vec::new();
+        // A list kept from call to call: a write that completes frames would otherwise allocate one.
+        let mut done = std::mem::take(&mut self.written);
         self.queue.advance(n, now, &mut done);
         let active = self.pauses.active(now);
-        for f in done {
+        for f in done.drain(..) {
             let len = f.len();
             Stats::record(&mut self.stats.sent, f.command, len);
             self.stats.last_sent = Some(now);
@@ -43,6 +44,12 @@ impl<D: Dialect> Connection<D> {
                 }
             }
             self.report(f.id, Outcome::Sent, len);
+        }
+        self.written = done;
+        self.note_activity(now);
+        if !self.busy {
+            self.queue.shed();
+            self.written = Vec::new();
         }
         self.finish_if_drained();
     }

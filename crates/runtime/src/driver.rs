@@ -38,6 +38,8 @@ const TURNS_PER_POLL: usize = 4;
 /// Listener jobs and undelivered events that may wait before reading pauses, and their bytes: whichever
 /// comes first (a remote chooses how large its messages are).
 const MAX_BACKLOG: usize = 64;
+/// Reading or writing nothing for this long, a peer lets go of the buffers it keeps between messages.
+const SHED_AFTER: Duration = Duration::from_millis(250);
 pub(crate) const MAX_BACKLOG_BYTES: usize = 8 * 1024 * 1024;
 
 /// The state machine and who waits on it.
@@ -106,28 +108,33 @@ where
 {
     peer.shared.live_tasks.fetch_add(1, Ordering::SeqCst);
     let span = peer.shared.span.clone();
-    tokio::spawn(
-        async move {
-            let _finish = Finish(peer.shared.clone());
-            let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
-            let mut driver = Driver {
-                hooks: Hooks::new(peer.internal()),
-                unsent: VecDeque::new(),
-                peer,
-                stream: Box::pin(stream),
-                sleep: Box::pin(tokio::time::sleep(Duration::from_secs(86_400))),
-                cancelled,
-                cancel_seen: false,
-                opened: Some(opened),
-                unflushed: false,
-            };
-            std::future::poll_fn(|cx| driver.poll(cx)).await;
-            let _ = tokio::time::timeout(Duration::from_secs(1), driver.stream.shutdown()).await;
-            // The stream closes before the waiters hear the peer is finished.
-            drop(driver);
-        }
-        .instrument(span),
-    );
+    let task = async move {
+        let _finish = Finish(peer.shared.clone());
+        let cancelled = Box::pin(peer.shared.closing.clone().cancelled_owned());
+        let mut driver = Driver {
+            hooks: Hooks::new(peer.internal()),
+            unsent: VecDeque::new(),
+            peer,
+            stream: Box::pin(stream),
+            sleep: Box::pin(tokio::time::sleep(Duration::from_secs(86_400))),
+            cancelled,
+            cancel_seen: false,
+            opened: Some(opened),
+            unflushed: false,
+            last_io: now(),
+            shed: false,
+        };
+        std::future::poll_fn(|cx| driver.poll(cx)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), driver.stream.shutdown()).await;
+        // The stream closes before the waiters hear the peer is finished.
+        drop(driver);
+    };
+    // Entering a disabled span on every poll still costs a little: only instrument when someone listens.
+    if span.is_disabled() {
+        tokio::spawn(task);
+    } else {
+        tokio::spawn(task.instrument(span));
+    }
 }
 
 struct Driver<D: Dialect, S> {
@@ -142,53 +149,76 @@ struct Driver<D: Dialect, S> {
     opened: Option<oneshot::Sender<Result<(), DisconnectReason>>>,
     /// Bytes were written since the stream last flushed.
     unflushed: bool,
+    /// When the task last read or wrote, and whether it has let go of its burst buffers since.
+    last_io: std::time::Instant,
+    shed: bool,
 }
 
 impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // Once per poll, not per turn: reading the clock and the token each cost a measurable share of a
+        // round trip. A cancellation during the turns wakes the task, so the next poll sees it.
+        let now = now();
+        if !self.cancel_seen && self.cancelled.as_mut().poll(cx).is_ready() {
+            self.cancel_seen = true;
+            self.peer.core().conn.close(now);
+        }
         for _ in 0..TURNS_PER_POLL {
             let mut progress = false;
-            if !self.cancel_seen && self.cancelled.as_mut().poll(cx).is_ready() {
-                self.cancel_seen = true;
-                self.peer.core().conn.close(now());
-            }
             let shared = self.peer.shared.clone();
             let mut core = relock(&shared.core);
             if !core.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 core.waker = Some(cx.waker().clone());
             }
-            let now = now();
             if core.conn.poll_timeout().is_some_and(|d| d <= now) {
                 core.conn.handle_timeout(now);
             }
-            progress |= self.write(cx, &mut core, now);
+            if !self.shed && now >= self.last_io + SHED_AFTER {
+                self.shed_idle_memory(&mut core);
+            }
+            let mut io = self.write(cx, &mut core, now);
             let listeners_behind =
                 self.hooks.backlog() >= MAX_BACKLOG || self.hooks.backlog_bytes() >= MAX_BACKLOG_BYTES;
             let stream_behind = shared.events.as_ref().is_some_and(|q| q.is_full(cx));
             if !listeners_behind && !stream_behind {
                 core.conn.resume_input(now);
-                progress |= self.read(cx, &mut core, now);
+                io |= self.read(cx, &mut core, now);
             } else {
                 core.conn.pause_input(now);
             }
-            self.take_events(&mut core);
+            self.take_events(&mut core, now);
             // Reading may have queued answers (pongs): write them in this turn.
-            progress |= self.write(cx, &mut core, now);
-            self.take_events(&mut core);
+            io |= self.write(cx, &mut core, now);
+            if io {
+                (self.last_io, self.shed) = (now, false);
+            }
+            progress |= io;
+            self.take_events(&mut core, now);
             let closed = core.conn.is_closed();
-            if closed || (core.conn.queued_memory() as u64) < shared.send_buffer {
+            let room = closed || (core.conn.queued_memory() as u64) < shared.send_buffer;
+            if room && shared.room_waiters.load(Ordering::SeqCst) > 0 {
                 shared.room.notify_waiters();
             }
-            let deadline = core.conn.poll_timeout().into_iter().chain(self.hooks.deadline()).min();
+            let shed_at = (!self.shed).then_some(self.last_io + SHED_AFTER);
+            let deadline = core
+                .conn
+                .poll_timeout()
+                .into_iter()
+                .chain(self.hooks.deadline())
+                .chain(shed_at)
+                .min();
             drop(core);
             if let Some(d) = deadline {
                 let d = tokio::time::Instant::from_std(d);
-                if self.sleep.deadline() != d {
+                // A deadline that moved later (the idle timer restarts with every message) waits for the
+                // armed one to fire first: an early wake-up now and then costs less than a timer reset per
+                // message.
+                if d < self.sleep.deadline() || (d != self.sleep.deadline() && self.sleep.is_elapsed()) {
                     self.sleep.as_mut().reset(d);
                 }
                 progress |= self.sleep.as_mut().poll(cx).is_ready();
             }
-            progress |= self.hooks.poll(cx, closed);
+            progress |= self.hooks.poll(cx, closed, now);
             progress |= self.deliver();
             if closed && self.hooks.is_idle() {
                 return Poll::Ready(());
@@ -264,35 +294,39 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     }
 
     /// Hands out what the state machine reported.
-    fn take_events(&mut self, core: &mut Core<D>) {
+    fn take_events(&mut self, core: &mut Core<D>, now: std::time::Instant) {
         while let Some(event) = core.conn.poll_event() {
             match event {
                 Event::Outcome { id, outcome, bytes } => {
                     if let Some(w) = core.take_waiting(id) {
                         if let Some(msg) = w.msg {
-                            self.hooks.push(Job::Wrote {
-                                msg,
-                                outcome: outcome.clone(),
-                                bytes,
-                            });
+                            self.hooks.push(
+                                Job::Wrote {
+                                    msg,
+                                    outcome: outcome.clone(),
+                                    bytes,
+                                },
+                                now,
+                            );
                         }
                         let _ = w.done.send(outcome);
                     }
                 }
                 Event::Message { msg, frame } => {
                     if self.peer.shared.events.is_none() {
-                        self.hooks.push(Job::Read { msg, frame });
+                        self.hooks.push(Job::Read { msg, frame }, now);
                         continue;
                     }
                     if self.hooks.is_enabled() {
-                        self.hooks.push(Job::Read {
+                        let job = Job::Read {
                             msg: msg.clone(),
                             frame: frame.clone(),
-                        });
+                        };
+                        self.hooks.push(job, now);
                     }
                     self.unsent.push_back(PeerEvent::Message { msg, frame });
                 }
-                Event::Version(v) => self.hooks.push(Job::Version(v)),
+                Event::Version(v) => self.hooks.push(Job::Version(v), now),
                 Event::Connected(session) => {
                     debug!(version = session.version, agent = %session.remote.user_agent, "handshake complete");
                     self.peer
@@ -316,6 +350,20 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 _ => {}
             }
         }
+    }
+
+    /// Lets go of the room kept between messages by the connection, the event queue, the listeners' queue
+    /// and this task's own batch of events, where it is empty.
+    fn shed_idle_memory(&mut self, core: &mut Core<D>) {
+        core.conn.shed_idle_memory();
+        if let Some(queue) = &self.peer.shared.events {
+            queue.shed();
+        }
+        self.hooks.shed();
+        if self.unsent.is_empty() {
+            self.unsent = VecDeque::new();
+        }
+        self.shed = true;
     }
 
     /// Hands this turn's events to the stream; returns whether any went.

@@ -122,6 +122,14 @@ impl<M> EventQueue<M> {
         Poll::Ready(Some(event))
     }
 
+    /// Lets go of the queue's room if it is empty (the task calls it once the peer is quiet).
+    pub(crate) fn shed(&self) {
+        let mut s = self.lock();
+        if s.events.is_empty() {
+            s.events = VecDeque::new();
+        }
+    }
+
     /// The stream was dropped: what is queued goes, and so does anything the task hands over later.
     pub(crate) fn close_reader(&self) {
         let (dropped, task) = {

@@ -72,14 +72,14 @@ impl<D: Dialect> Hooks<D> {
         }
     }
 
-    pub(crate) fn push(&mut self, job: Job<D::Message>) {
+    pub(crate) fn push(&mut self, job: Job<D::Message>, now: Instant) {
         if !self.enabled {
             return;
         }
         self.bytes += job_bytes(&job);
         if self.running.is_none() && self.queue.is_empty() {
             // Started at once: a message is large, and each queue it passes through is a copy.
-            self.running = Some(self.begin(job));
+            self.running = Some(self.begin(job, now));
         } else {
             self.queue.push_back(job);
         }
@@ -106,7 +106,14 @@ impl<D: Dialect> Hooks<D> {
         self.cancelled = self.running.take().map(|(fut, ..)| fut);
         self.bytes = 0;
         if let DisconnectReason::Protocol(ProtocolViolation::Malformed(e)) = reason {
-            self.push(Job::ReadError(e.clone()));
+            self.push(Job::ReadError(e.clone()), now());
+        }
+    }
+
+    /// Lets go of the queue's room if it is empty.
+    pub(crate) fn shed(&mut self) {
+        if self.queue.is_empty() {
+            self.queue = VecDeque::new();
         }
     }
 
@@ -132,19 +139,19 @@ impl<D: Dialect> Hooks<D> {
     }
 
     /// Runs jobs until one is pending; returns whether any progress was made.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, closed: bool) -> bool {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, closed: bool, now: Instant) -> bool {
         let mut progress = self.cancelled.take().is_some();
         loop {
             if self.running.is_none() {
                 let Some(job) = self.queue.pop_front() else {
                     return progress;
                 };
-                self.running = Some(self.begin(job));
+                self.running = Some(self.begin(job, now));
             }
             let (fut, started, is_version, bytes) = self.running.as_mut().expect("a job runs");
             let (started, is_version, bytes) = (*started, *is_version, *bytes);
             match fut.as_mut().poll(cx) {
-                Poll::Pending if now() >= started + LISTENER_BUDGET => {
+                Poll::Pending if now >= started + LISTENER_BUDGET => {
                     error!("a listener ran over its {LISTENER_BUDGET:?} budget");
                     self.running = None;
                     self.fail(DisconnectReason::ListenerTimeout);
@@ -186,10 +193,10 @@ impl<D: Dialect> Hooks<D> {
         core.wake();
     }
 
-    fn begin(&self, job: Job<D::Message>) -> Running {
+    fn begin(&self, job: Job<D::Message>, now: Instant) -> Running {
         let is_version = matches!(job, Job::Version(_));
         let bytes = job_bytes(&job);
-        (self.start(job), now(), is_version, bytes)
+        (self.start(job), now, is_version, bytes)
     }
 
     /// The future running every listener's call for `job`, in order, panics caught.

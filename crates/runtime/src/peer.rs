@@ -66,6 +66,8 @@ pub(crate) struct Shared<D: Dialect> {
     pub(crate) events_taken: AtomicBool,
     /// Woken when queued memory falls below the send buffer, or the peer closes.
     pub(crate) room: Notify,
+    /// Callers of `send` waiting for room: without any, the task skips the wake-up.
+    pub(crate) room_waiters: AtomicUsize,
 }
 
 impl<D: Dialect> Shared<D> {
@@ -206,6 +208,7 @@ impl<D: Dialect> Peer<D> {
                 .map(|capacity| EventQueue::new(capacity, driver::MAX_BACKLOG_BYTES)),
             events_taken: AtomicBool::new(false),
             room: Notify::new(),
+            room_waiters: AtomicUsize::new(0),
         });
         let peer = Peer { shared, counted: true };
         let (opened_tx, opened_rx) = oneshot::channel();
@@ -282,15 +285,18 @@ impl<D: Dialect> Peer<D> {
     /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
     /// queues `msg`, and waits for its outcome.
     pub async fn send(&self, msg: D::Message) -> Outcome {
-        loop {
-            let room = self.shared.room.notified();
-            tokio::pin!(room);
-            // Registered before the check, so that a wake-up in between is not lost.
-            room.as_mut().enable();
-            if !self.is_connected() || self.has_room() {
-                break;
+        if self.is_connected() && !self.has_room() {
+            let _waiting = RoomWaiter::new(&self.shared.room_waiters);
+            loop {
+                let room = self.shared.room.notified();
+                tokio::pin!(room);
+                // Registered before the check, so that a wake-up in between is not lost.
+                room.as_mut().enable();
+                if !self.is_connected() || self.has_room() {
+                    break;
+                }
+                room.await;
             }
-            room.await;
         }
         self.queue_message(msg).await
     }
@@ -419,6 +425,22 @@ fn track<D: Dialect>(
             queue::resolved(Outcome::Dropped)
         }
         Err(_) => queue::resolved(Outcome::Dropped),
+    }
+}
+
+/// Counts a caller of `send` waiting for room while it lives (a cancelled `send` included).
+struct RoomWaiter<'a>(&'a AtomicUsize);
+
+impl<'a> RoomWaiter<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        RoomWaiter(count)
+    }
+}
+
+impl Drop for RoomWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

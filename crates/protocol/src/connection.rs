@@ -188,6 +188,9 @@ impl<D: Dialect> Connection<D> {
             self.written = Vec::new();
             shed = true;
         }
+        if let Some(stall) = &mut self.stall {
+            shed |= stall.shed();
+        }
         if self.events.is_empty() && self.events.capacity() > 0 {
             self.events = VecDeque::new();
             shed = true;

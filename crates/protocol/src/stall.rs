@@ -88,6 +88,19 @@ impl StallTracker {
         self.items.len()
     }
 
+    /// Lets go of the room kept by a burst of requests once none is outstanding; returns whether there was
+    /// any. (Answered items leave `order` lazily, so it is emptied here too.)
+    pub(crate) fn shed(&mut self) -> bool {
+        if !self.items.is_empty() || self.items.capacity() == 0 {
+            return false;
+        }
+        self.items = HashMap::new();
+        for kind in self.kinds.values_mut() {
+            kind.order = VecDeque::new();
+        }
+        true
+    }
+
     pub(crate) fn max_outstanding(&self) -> usize {
         self.config.max_outstanding
     }

@@ -356,6 +356,9 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     /// and this task's own batch of events, where it is empty.
     fn shed_idle_memory(&mut self, core: &mut Core<D>) {
         core.conn.shed_idle_memory();
+        if core.waiting.is_empty() {
+            core.waiting = VecDeque::new();
+        }
         if let Some(queue) = &self.peer.shared.events {
             queue.shed();
         }

@@ -1,0 +1,58 @@
+//! A full known-inventory cache under constant churn keeps the memory it had when it first filled.
+
+use coinpeer_cache::KnownInventory;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Counts the bytes live on the heap.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call goes to the system allocator with the caller's arguments; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size(), Ordering::SeqCst);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn key(i: u64) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[..8].copy_from_slice(&i.to_le_bytes());
+    k
+}
+
+// One test in this binary: the counter is process-wide, and tests run on parallel threads.
+#[test]
+fn a_cache_holds_nothing_empty_and_under_churn_stays_at_the_size_it_filled_to() {
+    let now = Instant::now();
+    let before = LIVE.load(Ordering::SeqCst);
+    let mut known = KnownInventory::new(1000, Duration::from_secs(900));
+    // An empty cache holds only the list's two sentinel nodes, no table.
+    let empty = LIVE.load(Ordering::SeqCst) - before;
+    assert!(empty <= 256, "an empty cache holds {empty} bytes");
+    for i in 0..1001 {
+        known.insert(key(i), now);
+    }
+    let full = LIVE.load(Ordering::SeqCst) - before;
+    // Tombstones left by evictions would make a table sized just above the capacity double after a few
+    // thousand insertions; a hundred thousand is far past that point.
+    let mut most = full;
+    for i in 1001..100_000 {
+        known.insert(key(i), now);
+        most = most.max(LIVE.load(Ordering::SeqCst) - before);
+    }
+    assert_eq!(known.len(), 1000);
+    assert_eq!(most, full, "the cache grew from {full} to {most} bytes under churn");
+    // And what it holds is in proportion: entries plus a table of twice the capacity.
+    assert!(full < 200_000, "{full} bytes for 1000 entries");
+}

@@ -273,6 +273,16 @@ impl<D: Dialect> Peer<D> {
         self.queue(msg, Some(witness))
     }
 
+    /// Like [`queue_message`](Self::queue_message), for a message the caller keeps (a block sent to many
+    /// peers, say): it is encoded from the reference, and copied only if listeners exist to hear it written.
+    pub fn queue_message_ref(&self, msg: &D::Message) -> SendHandle {
+        let mut core = self.core();
+        let now = now();
+        let queued = core.conn.send_ref(msg, None, now);
+        let keep = (!self.shared.listeners.is_empty()).then(|| msg.clone());
+        track(&mut core, queued, keep, now)
+    }
+
     fn queue(&self, msg: D::Message, witness: Option<bool>) -> SendHandle {
         let mut core = self.core();
         let now = now();

@@ -171,3 +171,23 @@ async fn a_received_frame_is_forwarded_unchanged() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_message_queued_by_reference_is_sent_as_queue_message_sends_it() {
+    let (a, b) = pair(regtest().build(), regtest().events(8).build()).await;
+    let mut events = b.events().expect("configured");
+    let inv = Message::Inv(vec![Inventory::new(InvType::TX, Hash256([4; 32]))]);
+    assert_eq!(a.queue_message_ref(&inv).await, Outcome::Sent);
+    assert_eq!(
+        a.queue_message_ref(&inv).await,
+        Outcome::Sent,
+        "the caller still has it to send again"
+    );
+    for _ in 0..2 {
+        match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+            Some(PeerEvent::Message { msg, .. }) => assert_eq!(msg, inv),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(a.stats().sent["inv"].messages, 2);
+}

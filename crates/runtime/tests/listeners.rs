@@ -702,7 +702,7 @@ fn decred_table() -> Vec<(dcr::Message, &'static str)> {
                 identity: id,
                 session_id: sid,
                 run: 0,
-                dc_mix: vec![vec![Bytes::from_static(&[9])]],
+                dc_mix: dcr::FieldMatrix::from_rows([[[9u8]]]).unwrap(),
                 seen_ciphertexts: vec![hash(50)],
             })),
             "on_mix_slot_reserve",

@@ -2,6 +2,7 @@
 //! [`Sink`] that encoders write into (a buffer, or a hasher so that hashing needs no intermediate copy).
 
 use crate::error::{DecodeError, ErrorKind};
+use crate::prealloc::Preallocate;
 use bytes::{Bytes, BytesMut};
 
 /// A type that can be read from the wire.
@@ -108,18 +109,28 @@ pub fn from_bytes<T: Decode>(bytes: &Bytes, version: u32) -> Result<T, DecodeErr
 ///
 /// It holds the payload as [`Bytes`] so that variable-length fields (scripts, witness items, filters) can be
 /// returned as zero-copy slices that share the payload's allocation. It also carries the protocol version the
-/// payload is read at, since several encodings depend on it.
+/// payload is read at, since several encodings depend on it, and sizes the vectors decoders reserve from the
+/// counts they read (see [`prealloc`](crate::prealloc)).
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     buf: &'a Bytes,
     pos: usize,
     version: u32,
+    /// The least that the later elements of the lists being read still need, at the end of the bytes left:
+    /// what the element being read may not reserve against. A `u32` (payloads are far smaller) keeps the
+    /// reader as small as it was without it.
+    held: u32,
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `buf`, decoding at protocol `version`.
     pub fn new(buf: &'a Bytes, version: u32) -> Self {
-        Reader { buf, pos: 0, version }
+        Reader {
+            buf,
+            pos: 0,
+            version,
+            held: 0,
+        }
     }
 
     /// The protocol version the payload is read at.
@@ -272,7 +283,12 @@ impl<'a> Reader<'a> {
     /// Reads an element count and checks it twice before anything is allocated: against the protocol's
     /// `max`, and against the bytes left, given that each element takes at least `min_size` bytes.
     ///
-    /// The returned count is therefore always safe to pass to `Vec::with_capacity`.
+    /// Inside an element of a list read with [`read_each`](Self::read_each), the elements must fit beside the
+    /// least that the later elements of that list need: a count that cannot fails here, at once, rather than
+    /// after its elements have eaten the bytes of the others. The error's `needed` then counts both.
+    ///
+    /// Reserve for the count with [`list_with_capacity`](Self::list_with_capacity), or read it with
+    /// [`begin_list`](Self::begin_list), which gives the vector too.
     #[inline]
     pub fn read_count(&mut self, what: &'static str, max: usize, min_size: usize) -> Result<usize, DecodeError> {
         let start = self.pos;
@@ -285,7 +301,7 @@ impl<'a> Reader<'a> {
                 max: max as u64,
             }));
         }
-        let needed = count.saturating_mul(min_size as u64);
+        let needed = count.saturating_mul(min_size as u64).saturating_add(self.held as u64);
         if needed > self.remaining() as u64 {
             return Err(self.error(ErrorKind::UnexpectedEnd {
                 needed,
@@ -293,6 +309,81 @@ impl<'a> Reader<'a> {
             }));
         }
         Ok(count as usize)
+    }
+
+    /// Bytes left that the element being read may reserve against: those not yet read, less the least that
+    /// the later elements of the enclosing lists need.
+    #[inline]
+    fn available(&self) -> usize {
+        self.remaining().saturating_sub(self.held as usize)
+    }
+
+    /// How many of `count` elements of `T` a vector may reserve room for: no more than the bytes available
+    /// could hold at `T`'s least wire size, so at most `size_of::<T>() / T::MIN_WIRE_LEN` bytes per payload
+    /// byte (see [`prealloc`](crate::prealloc)).
+    #[inline]
+    pub(crate) fn capacity_for<T: Preallocate>(&self, count: usize) -> usize {
+        count.min(self.available() / T::MIN_WIRE_LEN)
+    }
+
+    /// Reads the count that starts a list of `T`, checked as [`read_count`](Self::read_count) checks it, and
+    /// returns it with an empty vector with room for all of it.
+    ///
+    /// The room is what [`list_with_capacity`](Self::list_with_capacity) would give: when `min_size` is at
+    /// least `T::MIN_WIRE_LEN` (a constant at every call, so the test costs nothing), the check has already
+    /// shown that the bytes available hold the whole count at `T`'s least size.
+    #[inline]
+    pub fn begin_list<T: Preallocate>(
+        &mut self,
+        what: &'static str,
+        max: usize,
+        min_size: usize,
+    ) -> Result<(usize, Vec<T>), DecodeError> {
+        let count = self.read_count(what, max, min_size)?;
+        let capacity = if min_size >= T::MIN_WIRE_LEN {
+            count
+        } else {
+            self.capacity_for::<T>(count)
+        };
+        Ok((count, Vec::with_capacity(capacity)))
+    }
+
+    /// An empty vector for a list of `count` elements of `T`, with room for all of them if the bytes available
+    /// could hold them at `T`'s least wire size (as they can after [`read_count`](Self::read_count)), and for
+    /// no more than those bytes could hold otherwise.
+    #[inline]
+    pub fn list_with_capacity<T: Preallocate>(&self, count: usize) -> Vec<T> {
+        Vec::with_capacity(self.capacity_for::<T>(count))
+    }
+
+    /// Reads `count` elements with `element` into a vector from
+    /// [`list_with_capacity`](Self::list_with_capacity), for elements that hold lists of their own. While each
+    /// is read, the least the elements after it need (`T::MIN_WIRE_LEN` each) is held back from the bytes its
+    /// own counts are checked and reserved against, so that no payload byte pays for two reservations at once.
+    pub fn read_each<T: Preallocate>(
+        &mut self,
+        count: usize,
+        mut element: impl FnMut(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        let mut list = self.list_with_capacity(count);
+        let outer = self.held;
+        let step = u32::try_from(T::MIN_WIRE_LEN).unwrap_or(u32::MAX);
+        let mut after = u32::try_from(count.saturating_sub(1))
+            .unwrap_or(u32::MAX)
+            .saturating_mul(step);
+        for _ in 0..count {
+            self.held = outer.saturating_add(after);
+            after = after.saturating_sub(step);
+            match element(self) {
+                Ok(v) => list.push(v),
+                Err(e) => {
+                    self.held = outer;
+                    return Err(e);
+                }
+            }
+        }
+        self.held = outer;
+        Ok(list)
     }
 
     /// Reads the length prefix of a byte string, refusing one over `max` (the error points at the prefix).
@@ -351,9 +442,10 @@ pub fn put_var_bytes<S: Sink + ?Sized>(out: &mut S, bytes: &[u8]) {
     out.put(bytes);
 }
 
-/// Reads `count` values of `T`.
-pub fn read_vec<T: Decode>(r: &mut Reader<'_>, count: usize) -> Result<Vec<T>, DecodeError> {
-    let mut v = Vec::with_capacity(count);
+/// Reads `count` values of `T` (a count checked by [`Reader::read_count`]) into a vector from
+/// [`Reader::list_with_capacity`].
+pub fn read_vec<T: Decode + Preallocate>(r: &mut Reader<'_>, count: usize) -> Result<Vec<T>, DecodeError> {
+    let mut v = r.list_with_capacity(count);
     for _ in 0..count {
         v.push(T::decode(r)?);
     }

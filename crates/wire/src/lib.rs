@@ -31,6 +31,16 @@
 //! inventory vectors in 10 bytes fails before anything is reserved). Every error is a [`DecodeError`] that
 //! says what went wrong, in which command and at which byte.
 //!
+//! Memory is bounded by the payload too. Each type read in lists knows what one element costs in memory
+//! against the least it takes on the wire ([`Preallocate`]); a vector never reserves for more elements than
+//! the bytes available could hold, and the bytes that later elements of an enclosing list will need are not
+//! available to the lists inside an earlier one (see [`prealloc`]). Decoding a payload of `n` bytes therefore
+//! never holds more than [`MEMORY_FACTOR`]` × n` bytes (8 per payload byte), while decoding or after, plus at
+//! most 32 KiB for a few short lists. The one exception is a Decred block made of witness-only transactions,
+//! which no valid block contains: at most 13 per payload byte. The slot reservation matrix of `mixslotres`,
+//! whose values may be empty, is kept in its wire form ([`decred::FieldMatrix`]) for the same reason.
+//! `tests/allocation` measures the worst case of every message type of both dialects.
+//!
 //! # Example
 //!
 //! ```
@@ -60,6 +70,7 @@ pub mod hash;
 pub mod message;
 pub mod messages;
 pub mod network;
+pub mod prealloc;
 pub mod varint;
 
 pub use encode::{Decode, Encode, Reader, Sink};
@@ -68,3 +79,4 @@ pub use frame::{encode_frame, Command, Frame, FrameDecoder, FrameHeader, HEADER_
 pub use hash::{sha256d, Hash256};
 pub use message::{EncodeOptions, WireMessage};
 pub use network::{Dialect, Network};
+pub use prealloc::{Preallocate, MEMORY_FACTOR};

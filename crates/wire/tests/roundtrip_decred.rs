@@ -3,10 +3,10 @@
 
 use bytes::{Bytes, BytesMut};
 use coinpeer_wire::decred::{
-    valid_at, version, AddrV2, AddrV2Entry, Block, BlockHeader, CFHeaders, CFilter, CFilterV2, GetCFHeaders,
-    GetCFilter, GetCFsV2, GetInitState, InitState, Message, MiningState, MixCiphertexts, MixConfirm, MixDCNet,
-    MixFactoredPoly, MixKeyExchange, MixPairReq, MixPairReqUtxo, MixSecrets, MixSlotReserve, OutPoint, Reject,
-    Transaction, TxIn, TxOut, TxSerType, COMMANDS,
+    valid_at, version, AddrV2, AddrV2Entry, Block, BlockHeader, CFHeaders, CFilter, CFilterV2, FieldMatrix,
+    GetCFHeaders, GetCFilter, GetCFsV2, GetInitState, InitState, Message, MiningState, MixCiphertexts, MixConfirm,
+    MixDCNet, MixFactoredPoly, MixKeyExchange, MixPairReq, MixPairReqUtxo, MixSecrets, MixSlotReserve, OutPoint,
+    Reject, Transaction, TxIn, TxOut, TxSerType, COMMANDS,
 };
 use coinpeer_wire::messages::VersionMessage;
 use coinpeer_wire::messages::{BlockLocator, InvType, Inventory, NetAddress, ServiceFlags, TimedNetAddress};
@@ -320,7 +320,7 @@ fn mix_message() -> impl Strategy<Value = Message> {
                 identity: i,
                 session_id: sid,
                 run,
-                dc_mix,
+                dc_mix: FieldMatrix::from_rows(dc_mix).expect("rows of equal lengths"),
                 seen_ciphertexts,
             }))
         });

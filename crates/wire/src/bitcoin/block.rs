@@ -117,10 +117,7 @@ impl Decode for Block {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let header = BlockHeader::decode(r)?;
         let n = r.read_count("block transactions", 4_000_000 / MIN_TX_LEN, MIN_TX_LEN)?;
-        let mut transactions = Vec::with_capacity(n);
-        for _ in 0..n {
-            transactions.push(Transaction::decode(r)?);
-        }
+        let transactions = r.read_each(n, Transaction::decode)?;
         Ok(Block { header, transactions })
     }
 }

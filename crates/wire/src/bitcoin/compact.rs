@@ -103,20 +103,20 @@ impl Decode for CmpctBlock {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let header = BlockHeader::decode(r)?;
         let nonce = r.read_u64_le()?;
-        let n = r.read_count("short ids", MAX_TX_PER_BLOCK, 6)?;
-        let mut short_ids = Vec::with_capacity(n);
+        let (n, mut short_ids) = r.begin_list("short ids", MAX_TX_PER_BLOCK, 6)?;
         for _ in 0..n {
             short_ids.push(r.read_array::<6>()?);
         }
         let n = r.read_count("prefilled transactions", MAX_TX_PER_BLOCK, 11)?;
-        let mut prefilled: Vec<PrefilledTransaction> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let index = read_index(r, prefilled.last().map(|p| p.index))?;
-            prefilled.push(PrefilledTransaction {
+        let mut prev = None;
+        let prefilled = r.read_each(n, |r| {
+            let index = read_index(r, prev)?;
+            prev = Some(index);
+            Ok(PrefilledTransaction {
                 index,
                 tx: Transaction::decode(r)?,
-            });
-        }
+            })
+        })?;
         Ok(CmpctBlock {
             header,
             nonce,
@@ -159,8 +159,7 @@ pub struct GetBlockTxn {
 impl Decode for GetBlockTxn {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let block_hash = Hash256::decode(r)?;
-        let n = r.read_count("transaction indexes", MAX_TX_PER_BLOCK, 1)?;
-        let mut indexes: Vec<u16> = Vec::with_capacity(n);
+        let (n, mut indexes): (usize, Vec<u16>) = r.begin_list("transaction indexes", MAX_TX_PER_BLOCK, 1)?;
         for _ in 0..n {
             let i = read_index(r, indexes.last().copied())?;
             indexes.push(i);
@@ -197,10 +196,7 @@ impl Decode for BlockTxn {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let block_hash = Hash256::decode(r)?;
         let n = r.read_count("transactions", MAX_TX_PER_BLOCK, 10)?;
-        let mut transactions = Vec::with_capacity(n);
-        for _ in 0..n {
-            transactions.push(Transaction::decode(r)?);
-        }
+        let transactions = r.read_each(n, Transaction::decode)?;
         Ok(BlockTxn {
             block_hash,
             transactions,

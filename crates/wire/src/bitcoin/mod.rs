@@ -254,8 +254,7 @@ impl Message {
             "addr" => {
                 let with_time = version >= version::NET_ADDRESS_TIME;
                 let size = if with_time { 30 } else { 26 };
-                let n = r.read_count("addresses", MAX_ADDR_PER_MSG, size)?;
-                let mut v = Vec::with_capacity(n);
+                let (n, mut v) = r.begin_list("addresses", MAX_ADDR_PER_MSG, size)?;
                 for _ in 0..n {
                     v.push(TimedNetAddress::decode_with_time(r, with_time)?);
                 }
@@ -272,8 +271,7 @@ impl Message {
             "getblocks" => Message::GetBlocks(BlockLocator::decode(r)?),
             "getheaders" => Message::GetHeaders(BlockLocator::decode(r)?),
             "headers" => {
-                let n = r.read_count("headers", MAX_HEADERS_PER_MSG, BlockHeader::LEN + 1)?;
-                let mut v = Vec::with_capacity(n);
+                let (n, mut v) = r.begin_list("headers", MAX_HEADERS_PER_MSG, BlockHeader::LEN + 1)?;
                 for _ in 0..n {
                     v.push(BlockHeader::decode(r)?);
                     let at = r.offset();

@@ -277,8 +277,7 @@ impl Decode for Transaction {
                 return Err(e);
             }
         }
-        let n_in = r.read_count("transaction inputs", MAX_PAYLOAD / MIN_TXIN_LEN, MIN_TXIN_LEN)?;
-        let mut inputs = Vec::with_capacity(n_in);
+        let (n_in, mut inputs) = r.begin_list("transaction inputs", MAX_PAYLOAD / MIN_TXIN_LEN, MIN_TXIN_LEN)?;
         for _ in 0..n_in {
             // Fast path: a script shorter than 0xfd bytes, all within the bytes left. Anything else goes the
             // checked way below, which also gives the exact error.
@@ -315,8 +314,7 @@ impl Decode for Transaction {
                 witness: Witness::new(),
             });
         }
-        let n_out = r.read_count("transaction outputs", MAX_PAYLOAD / MIN_TXOUT_LEN, MIN_TXOUT_LEN)?;
-        let mut outputs = Vec::with_capacity(n_out);
+        let (n_out, mut outputs) = r.begin_list("transaction outputs", MAX_PAYLOAD / MIN_TXOUT_LEN, MIN_TXOUT_LEN)?;
         for _ in 0..n_out {
             // Fast path, as for inputs.
             let rest = r.rest();

@@ -152,6 +152,12 @@ impl Witness {
                 }
             }
         }
+        Self::skip_checked(r, limit)
+    }
+
+    /// [`skip`](Self::skip) the checked way, out of the hot path.
+    #[inline(never)]
+    fn skip_checked(r: &mut Reader<'_>, limit: usize) -> Result<bool, DecodeError> {
         let items = r.read_count("witness items", limit, 1)?;
         for _ in 0..items {
             r.skip_var_bytes("witness item", limit)?;

@@ -262,15 +262,9 @@ impl Decode for Block {
         let header = BlockHeader::decode(r)?;
         let max = max_tx_per_tree(r.version());
         let n = r.read_count("regular transactions", max, Transaction::MIN_LEN)?;
-        let mut transactions = Vec::with_capacity(n);
-        for _ in 0..n {
-            transactions.push(Transaction::decode(r)?);
-        }
+        let transactions = r.read_each(n, Transaction::decode)?;
         let n = r.read_count("stake transactions", max, Transaction::MIN_LEN)?;
-        let mut stake_transactions = Vec::with_capacity(n);
-        for _ in 0..n {
-            stake_transactions.push(Transaction::decode(r)?);
-        }
+        let stake_transactions = r.read_each(n, Transaction::decode)?;
         Ok(Block {
             header,
             transactions,

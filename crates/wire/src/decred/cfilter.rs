@@ -221,5 +221,5 @@ impl Encode for GetCFsV2 {
 /// Reads the body of `cfiltersv2`: a count and that many `cfilterv2` payloads.
 pub(crate) fn decode_cfiltersv2(r: &mut Reader<'_>) -> Result<Vec<CFilterV2>, DecodeError> {
     let n = r.read_count("filters", MAX_CFILTERS_V2_PER_BATCH, CFilterV2::MIN_LEN)?;
-    read_vec(r, n)
+    r.read_each(n, CFilterV2::decode)
 }

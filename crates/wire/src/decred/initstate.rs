@@ -44,8 +44,7 @@ impl GetInitState {
 impl Decode for GetInitState {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         // Each type takes at least its length byte.
-        let n = r.read_count("init state types", MAX_INIT_STATE_TYPES, 1)?;
-        let mut types = Vec::with_capacity(n);
+        let (n, mut types) = r.begin_list("init state types", MAX_INIT_STATE_TYPES, 1)?;
         for _ in 0..n {
             types.push(super::read_ascii_str(r, "init state type", MAX_INIT_STATE_TYPE_LEN)?);
         }

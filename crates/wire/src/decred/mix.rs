@@ -8,7 +8,10 @@
 //!
 //! Decoding checks every count against its limit and against the bytes left before allocating, including the
 //! two-dimensional matrices of the slot reservation and DC-net messages, whose element count is a product.
+//! The slot reservation matrix is kept in its wire form ([`FieldMatrix`]), so that its values, which may be
+//! empty, cost no more in memory than on the wire.
 
+use super::field_matrix::FieldMatrix;
 use super::tx::{OutPoint, Transaction, TxOut};
 use super::{check_count, is_strict_ascii, read_ascii_str, Blake256Writer};
 use crate::encode::{put_list, put_var_bytes, read_vec, Decode, Encode, Reader, Sink};
@@ -85,7 +88,7 @@ fn need(r: &Reader<'_>, needed: u64) -> Result<(), DecodeError> {
 }
 
 fn read_field_values(r: &mut Reader<'_>, n: usize, what: &'static str) -> Result<Vec<Bytes>, DecodeError> {
-    let mut v = Vec::with_capacity(n);
+    let mut v = r.list_with_capacity(n);
     for _ in 0..n {
         v.push(r.read_var_bytes(what, MAX_MIX_FIELD_VAL_LEN)?);
     }
@@ -221,8 +224,7 @@ impl Decode for MixPairReq {
             return Err(invalid_at(at, "input value", format!("{input_value} is negative")));
         }
         // Smallest UTXO: outpoint, three empty byte strings, opcode.
-        let n = r.read_count("UTXOs", MAX_MIX_PAIR_REQ_UTXOS, OutPoint::LEN + 4)?;
-        let mut utxos = Vec::with_capacity(n);
+        let (n, mut utxos) = r.begin_list("UTXOs", MAX_MIX_PAIR_REQ_UTXOS, OutPoint::LEN + 4)?;
         for _ in 0..n {
             utxos.push(MixPairReqUtxo {
                 outpoint: OutPoint::decode(r)?,
@@ -399,8 +401,7 @@ impl Decode for MixCiphertexts {
         let identity = r.read_array()?;
         let session_id = r.read_array()?;
         let run = r.read_u32_le()?;
-        let n = r.read_count("ciphertexts", MAX_MIX_PEERS, PQ_CIPHERTEXT_LEN + 32)?;
-        let mut ciphertexts = Vec::with_capacity(n);
+        let (n, mut ciphertexts) = r.begin_list("ciphertexts", MAX_MIX_PEERS, PQ_CIPHERTEXT_LEN + 32)?;
         for _ in 0..n {
             ciphertexts.push(r.read_array()?);
         }
@@ -444,7 +445,7 @@ pub struct MixSlotReserve {
     pub run: u32,
     /// Mixed-messages-by-peers matrix (1 to 1024 rows of 1 to 512 equal-length columns) of field elements of
     /// at most 32 bytes.
-    pub dc_mix: Vec<Vec<Bytes>>,
+    pub dc_mix: FieldMatrix,
     /// Ciphertext messages seen.
     pub seen_ciphertexts: Vec<Hash256>,
 }
@@ -455,25 +456,8 @@ impl MixSlotReserve {
         hash_of(self)
     }
 
+    /// The matrix is valid by construction ([`FieldMatrix::from_rows`]).
     pub(crate) fn check(&self) -> Result<(), EncodeError> {
-        let invalid = |detail: String| EncodeError::InvalidValue {
-            what: "slot reservation matrix",
-            detail,
-        };
-        check_count("slot reservation messages", self.dc_mix.len(), MAX_MIX_MCOUNT)?;
-        let Some(first) = self.dc_mix.first() else {
-            return Err(invalid("no rows".into()));
-        };
-        if first.is_empty() {
-            return Err(invalid("no columns".into()));
-        }
-        check_count("mixing peers", first.len(), MAX_MIX_PEERS)?;
-        for row in &self.dc_mix {
-            if row.len() != first.len() {
-                return Err(invalid(format!("rows of {} and {} columns", first.len(), row.len())));
-            }
-            check_field_values(row, "slot reservation field value")?;
-        }
         check_seen(&self.seen_ciphertexts)
     }
 }
@@ -495,10 +479,7 @@ impl Decode for MixSlotReserve {
         if columns == 0 {
             return Err(invalid_at(at, "mixing peers", "count 0, at least 1"));
         }
-        let mut dc_mix = Vec::with_capacity(rows);
-        for _ in 0..rows {
-            dc_mix.push(read_field_values(r, columns, "slot reservation field value")?);
-        }
+        let dc_mix = FieldMatrix::decode(r, rows, columns)?;
         Ok(MixSlotReserve {
             signature,
             identity,
@@ -516,13 +497,7 @@ impl Encode for MixSlotReserve {
         out.put(&self.identity);
         out.put(&self.session_id);
         out.put_u32_le(self.run);
-        varint::write(out, self.dc_mix.len() as u64);
-        varint::write(out, self.dc_mix.first().map_or(0, Vec::len) as u64);
-        for row in &self.dc_mix {
-            for v in row {
-                put_var_bytes(out, v);
-            }
-        }
+        self.dc_mix.encode(out);
         put_list(out, &self.seen_ciphertexts);
     }
 }
@@ -657,14 +632,18 @@ impl Decode for MixDCNet {
                 ));
             }
             need(r, rows * columns * MIX_MSG_SIZE as u64)?;
-            dc_net.reserve_exact(rows as usize);
-            for _ in 0..rows {
-                let mut v = Vec::with_capacity(columns as usize);
-                for _ in 0..columns {
-                    v.push(r.read_array()?);
-                }
-                dc_net.push(v);
-            }
+            dc_net = if columns == 0 {
+                // Vectors without messages take no bytes; there are at most 1024 of them (24 KiB).
+                vec![Vec::new(); rows as usize]
+            } else {
+                r.read_each(rows as usize, |r| {
+                    let mut v = r.list_with_capacity(columns as usize);
+                    for _ in 0..columns {
+                        v.push(r.read_array()?);
+                    }
+                    Ok(v)
+                })?
+            };
         }
         Ok(MixDCNet {
             signature,
@@ -812,7 +791,7 @@ impl Decode for MixSecrets {
                 ));
             }
             need(r, n * MIX_MSG_SIZE as u64)?;
-            dc_net_msgs.reserve_exact(n as usize);
+            dc_net_msgs = r.list_with_capacity(n as usize);
             for _ in 0..n {
                 dc_net_msgs.push(r.read_array()?);
             }

@@ -11,6 +11,7 @@ pub mod blake256;
 mod addrv2;
 mod block;
 mod cfilter;
+mod field_matrix;
 mod initstate;
 mod mining;
 mod mix;
@@ -26,6 +27,7 @@ pub use cfilter::{
     CFHeaders, CFilter, CFilterV2, GetCFHeaders, GetCFilter, GetCFsV2, MAX_CFHEADERS_PER_MSG,
     MAX_CFILTERS_V2_PER_BATCH, MAX_CFILTER_DATA_LEN, MAX_FILTER_TYPES_PER_MSG, MAX_HEADER_PROOF_HASHES,
 };
+pub use field_matrix::{FieldMatrix, FieldRow, FieldRows};
 pub use initstate::{
     GetInitState, InitState, INIT_STATE_HEAD_BLOCKS, INIT_STATE_HEAD_BLOCK_VOTES, INIT_STATE_TSPENDS,
     MAX_INIT_STATE_TYPES, MAX_INIT_STATE_TYPE_LEN, MAX_TSPENDS_AT_HEAD_PER_MSG,
@@ -413,8 +415,7 @@ impl Message {
             "verack" => Message::Verack,
             "getaddr" => Message::GetAddr,
             "addr" => {
-                let n = r.read_count("addresses", MAX_ADDR_PER_MSG, 30)?;
-                let mut v = Vec::with_capacity(n);
+                let (n, mut v) = r.begin_list("addresses", MAX_ADDR_PER_MSG, 30)?;
                 for _ in 0..n {
                     v.push(TimedNetAddress::decode_with_time(r, true)?);
                 }
@@ -440,8 +441,7 @@ impl Message {
             "getblocks" => Message::GetBlocks(BlockLocator::decode(r)?),
             "getheaders" => Message::GetHeaders(BlockLocator::decode(r)?),
             "headers" => {
-                let n = r.read_count("headers", MAX_HEADERS_PER_MSG, BlockHeader::LEN + 1)?;
-                let mut v = Vec::with_capacity(n);
+                let (n, mut v) = r.begin_list("headers", MAX_HEADERS_PER_MSG, BlockHeader::LEN + 1)?;
                 for _ in 0..n {
                     v.push(BlockHeader::decode(r)?);
                     let at = r.offset();

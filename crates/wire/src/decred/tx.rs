@@ -390,8 +390,8 @@ impl Decode for Transaction {
             ..Transaction::default()
         };
         if ser_type.has_prefix() {
-            let n = r.read_count("transaction inputs", MAX_TX_INPUTS, MIN_PREFIX_INPUT_LEN)?;
-            tx.inputs.reserve_exact(n);
+            let (n, inputs) = r.begin_list("transaction inputs", MAX_TX_INPUTS, MIN_PREFIX_INPUT_LEN)?;
+            tx.inputs = inputs;
             for _ in 0..n {
                 let previous_output = OutPoint::decode(r)?;
                 let sequence = r.read_u32_le()?;
@@ -401,8 +401,8 @@ impl Decode for Transaction {
                     ..TxIn::default()
                 });
             }
-            let n = r.read_count("transaction outputs", MAX_TX_OUTPUTS, MIN_OUTPUT_LEN)?;
-            tx.outputs.reserve_exact(n);
+            let (n, outputs) = r.begin_list("transaction outputs", MAX_TX_OUTPUTS, MIN_OUTPUT_LEN)?;
+            tx.outputs = outputs;
             for _ in 0..n {
                 tx.outputs.push(TxOut::decode(r)?);
             }
@@ -412,8 +412,8 @@ impl Decode for Transaction {
         match ser_type {
             TxSerType::NoWitness => {}
             TxSerType::OnlyWitness => {
-                let n = r.read_count("transaction inputs", MAX_TX_INPUTS, MIN_WITNESS_INPUT_LEN)?;
-                tx.inputs.reserve_exact(n);
+                let (n, inputs) = r.begin_list("transaction inputs", MAX_TX_INPUTS, MIN_WITNESS_INPUT_LEN)?;
+                tx.inputs = inputs;
                 for _ in 0..n {
                     let mut input = TxIn::default();
                     input.decode_witness(r)?;

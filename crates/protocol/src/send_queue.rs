@@ -84,6 +84,8 @@ pub(crate) struct SendQueue {
     arena: BytesMut,
     /// The size of the arena's last allocation (0 after [`shed`](Self::shed)).
     arena_chunk: usize,
+    /// The arena's room when the frame being encoded began (see [`take_encoded`](Self::take_encoded)).
+    arena_room: usize,
     /// Bulk frames wait until the remote's verack.
     hold_bulk: bool,
 }
@@ -103,12 +105,19 @@ impl SendQueue {
             self.arena_chunk = (self.arena_chunk * 2).clamp(ARENA_FIRST, ARENA_LARGEST);
             self.arena = BytesMut::with_capacity(self.arena_chunk);
         }
+        self.arena_room = self.arena.capacity() - self.arena.len();
         &mut self.arena
     }
 
     /// Takes the frame just encoded into [`buffer`](Self::buffer) out of it.
     pub(crate) fn take_encoded(&mut self) -> Bytes {
-        self.arena.split().freeze()
+        let frame = self.arena.split().freeze();
+        if frame.len() > self.arena_room {
+            // It did not fit: `BytesMut` grew on its own, by the arena's first size and never more, so frames
+            // of this size would each take an allocation of their own. The next one starts a larger arena.
+            self.arena = BytesMut::new();
+        }
+        frame
     }
 
     pub(crate) fn push(&mut self, frame: OutFrame) {

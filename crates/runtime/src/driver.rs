@@ -219,6 +219,11 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                 progress |= self.sleep.as_mut().poll(cx).is_ready();
             }
             progress |= self.hooks.poll(cx, closed, now);
+            if self.shed {
+                // Quiet, but the listeners were still at work when the buffers went: their queue goes as it
+                // empties, which no read or write will follow to arm the shed again.
+                self.hooks.shed();
+            }
             progress |= self.deliver();
             if closed && self.hooks.is_idle() {
                 return Poll::Ready(());
@@ -384,7 +389,13 @@ struct Finish<D: Dialect>(Arc<crate::peer::Shared<D>>);
 
 impl<D: Dialect> Drop for Finish<D> {
     fn drop(&mut self) {
-        let waiting: Vec<_> = relock(&self.0.core).waiting.drain(..).collect();
+        let waiting = {
+            let mut core = relock(&self.0.core);
+            // A closed peer is as quiet as a peer gets: the handles the application still holds keep its state,
+            // not the room of its last burst.
+            core.conn.shed_idle_memory();
+            std::mem::take(&mut core.waiting)
+        };
         for (_, w) in waiting {
             let _ = w.done.send(Outcome::Dropped);
         }

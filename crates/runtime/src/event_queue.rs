@@ -29,6 +29,8 @@ struct State<M> {
     reader_gone: bool,
     /// The task ended: no event will come after those queued.
     finished: bool,
+    /// The peer went quiet while events were still queued: their room goes once the reader has taken them.
+    shed_when_empty: bool,
 }
 
 impl<M> EventQueue<M> {
@@ -43,6 +45,7 @@ impl<M> EventQueue<M> {
                 task: None,
                 reader_gone: false,
                 finished: false,
+                shed_when_empty: false,
             }),
         }
     }
@@ -65,6 +68,7 @@ impl<M> EventQueue<M> {
             }
             s.bytes += events.iter().map(wire_len).sum::<usize>();
             s.events.append(events);
+            s.shed_when_empty = false;
             s.reader.take()
         };
         if let Some(w) = reader {
@@ -102,12 +106,20 @@ impl<M> EventQueue<M> {
             match s.events.pop_front() {
                 Some(event) => {
                     s.bytes -= wire_len(&event);
+                    if s.events.is_empty() && s.shed_when_empty {
+                        s.events = VecDeque::new();
+                        s.shed_when_empty = false;
+                    }
                     // The task waits only while the queue is full: wake it once there is room again.
                     let room = s.events.len() < self.capacity && s.bytes < self.max_bytes;
                     let task = if room { s.task.take() } else { None };
                     (event, task)
                 }
-                None if s.finished => return Poll::Ready(None),
+                None if s.finished => {
+                    // Nothing more will come: the room of the last burst goes, though the stream be kept.
+                    s.events = VecDeque::new();
+                    return Poll::Ready(None);
+                }
                 None => {
                     if !s.reader.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                         s.reader = Some(cx.waker().clone());
@@ -122,11 +134,14 @@ impl<M> EventQueue<M> {
         Poll::Ready(Some(event))
     }
 
-    /// Lets go of the queue's room if it is empty (the task calls it once the peer is quiet).
+    /// Lets go of the queue's room (the task calls it once the peer is quiet): now if it is empty, otherwise
+    /// once the reader has emptied it, which the task does not see.
     pub(crate) fn shed(&self) {
         let mut s = self.lock();
         if s.events.is_empty() {
             s.events = VecDeque::new();
+        } else {
+            s.shed_when_empty = true;
         }
     }
 

@@ -112,7 +112,7 @@ impl<D: Dialect> Hooks<D> {
 
     /// Lets go of the queue's room if it is empty.
     pub(crate) fn shed(&mut self) {
-        if self.queue.is_empty() {
+        if self.queue.is_empty() && self.queue.capacity() > 0 {
             self.queue = VecDeque::new();
         }
     }

@@ -391,6 +391,11 @@ impl<D: Dialect> Drop for Finish<D> {
     fn drop(&mut self) {
         let waiting = {
             let mut core = relock(&self.0.core);
+            // Normally closed already; not if the task panicked. Closed now, so that nothing queued later
+            // waits for a task that is gone.
+            if !core.conn.is_closed() {
+                core.conn.close(now());
+            }
             // A closed peer is as quiet as a peer gets: the handles the application still holds keep its state,
             // not the room of its last burst.
             core.conn.shed_idle_memory();
@@ -406,5 +411,8 @@ impl<D: Dialect> Drop for Finish<D> {
         self.0.live_tasks.fetch_sub(1, Ordering::SeqCst);
         self.0.finished.store(true, Ordering::SeqCst);
         self.0.ended.notify_waiters();
+        // Callers of `send` waiting for room: there will be none, and the peer is no longer connected.
+        self.0.closing.cancel();
+        self.0.room.notify_waiters();
     }
 }

@@ -156,3 +156,85 @@ async fn recv_reads_the_event_stream_to_its_disconnect() {
     }
     assert!(matches!(last, Some(PeerEvent::Disconnected(_))), "{last:?}");
 }
+
+/// A transport that panics once armed: a bug below the peer, which must not leave its callers hanging.
+struct Exploding {
+    inner: DuplexStream,
+    armed: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Exploding {
+    fn check(&self) {
+        if self.armed.load(std::sync::atomic::Ordering::SeqCst) {
+            panic!("the transport failed (deliberately, in a test)");
+        }
+    }
+}
+
+impl AsyncRead for Exploding {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        self.check();
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Exploding {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.check();
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn a_send_waiting_for_room_returns_when_the_peers_task_dies() {
+    let (ours, theirs) = tokio::io::duplex(1024);
+    let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stream = Exploding {
+        inner: ours,
+        armed: armed.clone(),
+    };
+    let config = quiet::<Bitcoin>(Network::BITCOIN_REGTEST).send_buffer(4096).build();
+    // A scripted remote: it completes the handshake, then never reads, so its pipe fills, then our queue.
+    let mut remote = support::RawRemote::new(theirs, Network::BITCOIN_REGTEST, 70_016);
+    let script = async {
+        let _our_version: Message = remote.recv().await.expect("our version");
+        remote.send(&Message::Version(remote.version_message(0x5eed))).await;
+        remote.send(&Message::Verack).await;
+        while !matches!(remote.recv::<Message>().await, Some(Message::Verack)) {}
+    };
+    let (a, ()) = tokio::join!(
+        coinpeer_runtime::Peer::outbound(config, stream, addr(1), coinpeer_runtime::CancellationToken::new()),
+        script
+    );
+    let a = a.expect("handshake");
+    let item =
+        coinpeer_wire::messages::Inventory::new(coinpeer_wire::messages::InvType::TX, coinpeer_wire::Hash256([1; 32]));
+    let big = move || Message::Inv(vec![item; 1000]);
+    drop(a.try_send(big()).expect("room for one"));
+    let waiting = tokio::spawn({
+        let a = a.clone();
+        async move { a.send(big()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "send waits while the queue is full");
+    // The transport breaks the next time the task touches it (a queued message wakes it).
+    armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    drop(a.queue_message(Message::SendHeaders));
+    let outcome = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("the waiting send returns once the task is gone")
+        .expect("no panic in the caller");
+    assert_eq!(outcome, Outcome::Dropped);
+    assert!(!a.is_connected());
+    assert_eq!(
+        a.queue_message(Message::SendHeaders).await,
+        Outcome::Dropped,
+        "later sends resolve at once"
+    );
+}

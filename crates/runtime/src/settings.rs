@@ -5,21 +5,38 @@ use crate::{Dialect, PeerConfig};
 use coinpeer_protocol::Config;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-/// Configurations in use by live peers. A process has few distinct ones, so a list searched in full is
-/// enough; entries of configurations no peer uses any more are pruned as new ones come in.
+/// Configurations in use by live peers, the newest last. A process has few distinct ones, so a short list
+/// searched in full is enough; entries no peer uses any more are pruned as new ones come in.
 static IN_USE: Mutex<Vec<Weak<Config>>> = Mutex::new(Vec::new());
+
+/// The most configurations remembered: an application that gives every peer settings of its own (a
+/// version hook per peer, say) shares nothing, and must not pay a search of every live peer per start.
+const REMEMBERED: usize = 64;
 
 /// The state machine's settings for `config`: an existing `Arc` when a live peer has equal ones.
 pub(crate) fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Arc<Config> {
     let wanted = derive(config);
-    let mut in_use = IN_USE.lock().unwrap_or_else(PoisonError::into_inner);
-    in_use.retain(|w| w.strong_count() > 0);
-    if let Some(same) = in_use.iter().filter_map(Weak::upgrade).find(|c| **c == wanted) {
-        return same;
+    let live: Vec<Arc<Config>> = {
+        let mut in_use = lock();
+        in_use.retain(|w| w.strong_count() > 0);
+        in_use.iter().filter_map(Weak::upgrade).collect()
+    };
+    // Compared, and the others dropped, outside the lock: dropping the last handle on a configuration runs
+    // the application's version hook's destructor, which may start a peer.
+    if let Some(same) = live.iter().find(|c| ***c == wanted) {
+        return same.clone();
     }
     let fresh = Arc::new(wanted);
+    let mut in_use = lock();
     in_use.push(Arc::downgrade(&fresh));
+    if in_use.len() > REMEMBERED {
+        in_use.remove(0);
+    }
     fresh
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<Weak<Config>>> {
+    IN_USE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn derive<D: Dialect>(config: &PeerConfig<D>) -> Config {
@@ -64,6 +81,23 @@ mod tests {
         let mut own_nonces = a.clone();
         own_nonces.nonces = coinpeer_cache::NonceCache::default();
         assert!(!Arc::ptr_eq(&ca, &protocol_config(&own_nonces)));
+    }
+
+    #[test]
+    fn distinct_configurations_beyond_the_remembered_few_are_not_shared_but_still_work() {
+        let base = PeerConfig::<Bitcoin>::builder(Network::BITCOIN_REGTEST).build();
+        let held: Vec<_> = (0..2 * REMEMBERED as u64)
+            .map(|i| {
+                let mut c = base.clone();
+                c.idle_timeout = Duration::from_secs(50_000 + i);
+                protocol_config(&c)
+            })
+            .collect();
+        assert!(lock().len() <= REMEMBERED);
+        // The newest are still found.
+        let mut newest = base.clone();
+        newest.idle_timeout = Duration::from_secs(50_000 + 2 * REMEMBERED as u64 - 1);
+        assert!(Arc::ptr_eq(&protocol_config(&newest), held.last().unwrap()));
     }
 
     #[test]

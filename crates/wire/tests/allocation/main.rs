@@ -8,6 +8,22 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// One test per command of a dialect (`name => "command" |c| { body }`, `c` bound to the command), and a
+/// test that every command of the dialect's list has one.
+macro_rules! per_command {
+    ($all:expr; $($test:ident => $command:literal |$c:ident| $body:block)*) => {
+        $(#[test] fn $test() { let $c: &str = $command; $body })*
+
+        #[test]
+        fn every_command_has_a_test() {
+            let covered: &[&str] = &[$($command),*];
+            for c in $all {
+                assert!(covered.contains(c), "no allocation test for {c}");
+            }
+        }
+    };
+}
+
 mod bitcoin;
 mod build;
 mod counter;

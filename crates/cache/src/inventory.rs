@@ -2,10 +2,10 @@
 
 use std::fmt;
 use std::hash::Hash;
-use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
-use lru::LruCache;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use std::hash::BuildHasher;
 
 /// Default number of entries of [`KnownInventory::default`] (dcrd's value).
 pub const DEFAULT_INVENTORY_CAPACITY: usize = 1000;
@@ -17,9 +17,14 @@ pub const DEFAULT_INVENTORY_TTL: Duration = Duration::from_secs(15 * 60);
 /// Per-peer LRU set of inventory the remote is known to have, with expiry.
 ///
 /// Keys are compared by value (`Hash + Eq`), so two inventory vectors built
-/// separately from the same type and hash are the same entry. The map uses
-/// lru's default hasher (hashbrown's foldhash, randomly seeded per process),
-/// so keys chosen by an untrusted remote cannot be crafted to collide.
+/// separately from the same type and hash are the same entry. The index uses
+/// hashbrown's default hasher (foldhash, randomly seeded), so keys chosen by
+/// an untrusted remote cannot be crafted to collide.
+///
+/// Hand-written rather than the `lru` crate: that allocates a node per new
+/// key and frees one per eviction, which for a 1000-item `inv` was half of
+/// the receive path's work besides hashing. Here entries live in a slab that
+/// is reused once full, linked by index in recency order.
 ///
 /// Time is injected: methods take `now` and the cache never reads a clock.
 /// An entry inserted (or re-inserted) at `t` is known for `now` in
@@ -41,13 +46,29 @@ pub const DEFAULT_INVENTORY_TTL: Duration = Duration::from_secs(15 * 60);
 /// Not thread-safe by design: each peer owns its own cache in its task. The
 /// cache is `Send` when `K` is.
 pub struct KnownInventory<K> {
-    // Unbounded for lru, bounded here: `LruCache::new` reserves room for every entry up front, which for
-    // 1000 items is ~16 KiB per peer before the peer has announced anything.
-    entries: LruCache<K, Expiry>,
+    /// The slot of every entry, found by its key's hash. Indexes, not keys: the keys live in `slots`.
+    index: HashTable<u32>,
+    /// The entries, at most `capacity`; a slot that is evicted or removed is used again, so inserting never
+    /// allocates once the cache is full.
+    slots: Vec<Slot<K>>,
+    /// Slots of removed entries, for reuse.
+    free: Vec<u32>,
+    /// The least and the most recently used entry: the ends of a list through the slots.
+    oldest: u32,
+    newest: u32,
+    hasher: DefaultHashBuilder,
     capacity: usize,
-    // Whether the map was given its steady size, once the cache first filled (see `insert`).
-    sized: bool,
     ttl: Duration,
+}
+
+/// Marks the end of the recency list.
+const NONE: u32 = u32::MAX;
+
+struct Slot<K> {
+    key: K,
+    expiry: Expiry,
+    older: u32,
+    newer: u32,
 }
 
 /// When an entry stops being known; `None` when `inserted + ttl` overflows
@@ -57,12 +78,23 @@ type Expiry = Option<Instant>;
 impl<K: Hash + Eq> KnownInventory<K> {
     /// Creates an empty cache holding at most `capacity` entries, each known
     /// for `ttl` after its last insertion; capacity 0 gives a cache that
-    /// stores nothing.
+    /// stores nothing. Nothing is allocated until the first insertion.
+    ///
+    /// # Panics
+    /// If `capacity` does not fit in a `u32` (the cache indexes its entries with one).
     pub fn new(capacity: usize, ttl: Duration) -> Self {
+        assert!(
+            capacity < NONE as usize,
+            "a known-inventory cache holds fewer than 2^32 entries"
+        );
         Self {
-            entries: LruCache::unbounded(),
+            index: HashTable::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            oldest: NONE,
+            newest: NONE,
+            hasher: DefaultHashBuilder::default(),
             capacity,
-            sized: false,
             ttl,
         }
     }
@@ -75,67 +107,88 @@ impl<K: Hash + Eq> KnownInventory<K> {
         if self.capacity == 0 {
             return;
         }
-        self.entries.put(key, now.checked_add(self.ttl));
-        if self.entries.len() > self.capacity {
-            self.entries.pop_lru();
-            if !self.sized {
-                self.resize_for_churn();
+        let expiry = now.checked_add(self.ttl);
+        let hash = self.hasher.hash_one(&key);
+        if let Some(&at) = self.index.find(hash, |&i| self.slots[i as usize].key == key) {
+            self.slots[at as usize].expiry = expiry;
+            self.unlink(at);
+            self.link_newest(at);
+            return;
+        }
+        if self.index.capacity() == 0 {
+            // Room for twice the capacity, the size a full table under constant insertion and eviction
+            // ends up at anyway: removals leave tombstones, and a table is rebuilt in place only when it is
+            // at most half full, so one sized just above the capacity would double once, minutes in.
+            self.index.reserve(2 * self.capacity, |_| 0);
+        }
+        let at = match self.free.pop() {
+            Some(at) => at,
+            None if self.slots.len() < self.capacity => {
+                self.slots.push(Slot {
+                    key,
+                    expiry,
+                    older: NONE,
+                    newer: NONE,
+                });
+                let at = (self.slots.len() - 1) as u32;
+                self.link_new(at, hash);
+                return;
             }
-        }
+            // Full: the least recently used entry makes way.
+            None => {
+                let at = self.oldest;
+                self.forget(at);
+                at
+            }
+        };
+        let slot = &mut self.slots[at as usize];
+        slot.key = key;
+        slot.expiry = expiry;
+        self.link_new(at, hash);
     }
 
-    /// Moves the entries into a map with room for twice the capacity, the size a full cache under constant
-    /// insertion and eviction ends up at anyway: removals leave tombstones in the hash table, and once they
-    /// fill it the table is rebuilt in place only if it is at most half full, so a table sized just above
-    /// the capacity doubles at some point. Doing it when the cache first fills keeps a busy peer's memory
-    /// flat from then on (about 140 KB for 1000 hashes) instead of stepping up once, minutes later.
-    fn resize_for_churn(&mut self) {
-        let room = NonZeroUsize::new(2 * self.capacity + 1).expect("capacity + 1 is not zero");
-        let mut sized = LruCache::new(room);
-        // Least recently used first, so that the order is kept.
-        while let Some((key, expiry)) = self.entries.pop_lru() {
-            sized.put(key, expiry);
-        }
-        self.entries = sized;
-        self.sized = true;
-    }
-
-    /// Whether the remote is known to have `key` at `now`: present and not
-    /// expired. An expired entry is removed. Does not refresh recency or
-    /// expiry.
+    /// Whether `key` is known at `now`. An expired entry is removed.
     pub fn contains(&mut self, key: &K, now: Instant) -> bool {
-        match self.entries.peek(key).copied() {
-            None => false,
-            Some(expiry) if is_live(expiry, now) => true,
-            Some(_) => {
-                self.entries.pop(key);
-                false
-            }
+        let hash = self.hasher.hash_one(key);
+        let Some(&at) = self.index.find(hash, |&i| self.slots[i as usize].key == *key) else {
+            return false;
+        };
+        if is_live(self.slots[at as usize].expiry, now) {
+            return true;
         }
+        self.forget(at);
+        self.free.push(at);
+        false
     }
 
-    /// Forgets `key` if present.
+    /// Forgets `key`, if present.
     pub fn remove(&mut self, key: &K) {
-        self.entries.pop(key);
+        let hash = self.hasher.hash_one(key);
+        if let Some(&at) = self.index.find(hash, |&i| self.slots[i as usize].key == *key) {
+            self.forget(at);
+            self.free.push(at);
+        }
     }
 
     /// Forgets every entry.
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.index.clear();
+        self.slots.clear();
+        self.free.clear();
+        (self.oldest, self.newest) = (NONE, NONE);
     }
 
-    /// Number of entries stored, including expired ones not yet removed by a
-    /// lookup or evicted.
+    /// Number of entries, expired ones not yet removed included.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.index.len()
     }
 
-    /// Whether no entry is stored.
+    /// Whether the cache holds no entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Maximum number of entries (0 for a cache that stores nothing).
+    /// The most entries the cache holds.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -143,6 +196,46 @@ impl<K: Hash + Eq> KnownInventory<K> {
     /// How long an entry stays known after its last insertion.
     pub fn ttl(&self) -> Duration {
         self.ttl
+    }
+
+    /// Indexes the entry in slot `at` (its key hashing to `hash`) as the most recently used.
+    fn link_new(&mut self, at: u32, hash: u64) {
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.index
+            .insert_unique(hash, at, |&i| hasher.hash_one(&slots[i as usize].key));
+        self.link_newest(at);
+    }
+
+    /// Takes the entry in slot `at` out of the index and the recency list; the slot is then unused.
+    fn forget(&mut self, at: u32) {
+        let hash = self.hasher.hash_one(&self.slots[at as usize].key);
+        if let Ok(entry) = self.index.find_entry(hash, |&i| i == at) {
+            entry.remove();
+        }
+        self.unlink(at);
+    }
+
+    fn unlink(&mut self, at: u32) {
+        let Slot { older, newer, .. } = self.slots[at as usize];
+        match older {
+            NONE => self.oldest = newer,
+            o => self.slots[o as usize].newer = newer,
+        }
+        match newer {
+            NONE => self.newest = older,
+            n => self.slots[n as usize].older = older,
+        }
+    }
+
+    fn link_newest(&mut self, at: u32) {
+        let previous = self.newest;
+        let slot = &mut self.slots[at as usize];
+        (slot.older, slot.newer) = (previous, NONE);
+        match previous {
+            NONE => self.oldest = at,
+            p => self.slots[p as usize].newer = at,
+        }
+        self.newest = at;
     }
 }
 

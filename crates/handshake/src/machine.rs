@@ -80,7 +80,8 @@ enum Stage {
 /// [`poll_transmit`](Self::poll_transmit) yields after every call, and call
 /// [`check_timeout`](Self::check_timeout) at [`deadline`](Self::deadline). When `handle` reports completion,
 /// [`finish`](Self::finish) gives the [`Negotiated`] result. After an error, still send what `poll_transmit`
-/// yields (a best-effort `reject` on Bitcoin), then close the connection.
+/// yields (a best-effort `reject` on Bitcoin, and nothing else: messages queued before the error and not yet
+/// taken are discarded), then close the connection.
 ///
 /// ```
 /// use coinpeer_cache::NonceCache;
@@ -120,6 +121,8 @@ pub struct Handshake<M> {
     /// Whether we announced `sendaddrv2` / `wtxidrelay`, so a feature counts only when both sides did.
     sent_addrv2: bool,
     sent_wtxid_relay: bool,
+    /// The remote sent `wtxidrelay` (a second one is an error, whether or not we announced ours).
+    remote_wtxid_relay: bool,
     replay: Vec<M>,
 }
 
@@ -167,6 +170,7 @@ impl<M: HandshakeMessage> Handshake<M> {
             features: Features::default(),
             sent_addrv2: false,
             sent_wtxid_relay: false,
+            remote_wtxid_relay: false,
             replay: Vec::new(),
             local,
         };
@@ -200,6 +204,7 @@ impl<M: HandshakeMessage> Handshake<M> {
     pub fn check_timeout(&mut self, now: Instant) -> Result<(), HandshakeError> {
         if matches!(self.stage, Stage::AwaitVersion | Stage::AwaitVerack) && now >= self.deadline {
             self.stage = Stage::Failed;
+            self.outbox.clear();
             return Err(HandshakeError::Timeout);
         }
         Ok(())
@@ -209,9 +214,13 @@ impl<M: HandshakeMessage> Handshake<M> {
     ///
     /// Returns `Ok(true)` when this message completed the handshake.
     pub fn handle(&mut self, msg: M, unix_time: i64) -> Result<bool, HandshakeError> {
+        let queued = self.outbox.len();
         let result = self.step(msg, unix_time);
         if result.is_err() {
             self.stage = Stage::Failed;
+            // What was queued before and not yet taken (our version, our verack, held back by a caller still
+            // deciding) must not follow a failure: only the reject this failure queued is left to send.
+            self.outbox.drain(..queued);
         }
         result
     }
@@ -245,7 +254,8 @@ impl<M: HandshakeMessage> Handshake<M> {
                 self.features.addrv2 = self.sent_addrv2;
                 Ok(false)
             }
-            (Stage::AwaitVerack, MessageKind::WtxidRelay) if !self.features.wtxid_relay => {
+            (Stage::AwaitVerack, MessageKind::WtxidRelay) if !self.remote_wtxid_relay => {
+                self.remote_wtxid_relay = true;
                 self.features.wtxid_relay = self.sent_wtxid_relay;
                 Ok(false)
             }

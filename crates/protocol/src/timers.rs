@@ -86,6 +86,10 @@ impl<D: Dialect> Connection<D> {
     fn trickle(&mut self, now: Instant) {
         self.next_trickle = None;
         for items in self.inventory.take_batches(now) {
+            if !matches!(self.state, State::Open) {
+                // A batch took the queue over its cap and closed the connection: nothing more may follow.
+                break;
+            }
             self.queue_message(&D::inv(items), None, Priority::Bulk, now);
         }
     }

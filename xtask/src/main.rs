@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <task>` (the cargo-xtask convention: plain Rust, no extra tools).
 
 mod bench;
+mod fuzz;
 mod interop;
 mod plot;
 mod report;
@@ -15,10 +16,18 @@ usage: cargo xtask <task>
   bench [--quick] [FILTER]
                          benchmarks against their baselines (codec, caches, runtime, memory per peer), then
                          target/bench-report.md and .svg; FILTER is a criterion filter (`peer-memory`: memory)
-  fuzz TARGET SECONDS    run one cargo-fuzz target (nightly), e.g. `fuzz stream_decoder 60`
+  fuzz (TARGET | --all) SECONDS
+                         run one cargo-fuzz target (nightly), or every one in turn, from a seed corpus built
+                         from the test data; one line per target: exec/s, coverage, corpus size, crash or
+                         not. Targets: stream_decoder_bitcoin, stream_decoder_decred, roundtrip_bitcoin,
+                         roundtrip_decred, differential, handshake, connection
+  soak [SECONDS]         1,000 peers in one process on 127.0.0.1 exchanging inventory, transactions and pings
+                         for SECONDS (default 60); fails on a lost outcome, a task outliving its peer or RSS
+                         growing over 5% after the warm-up; writes target/soak.svg
   interop                install Litecoin Core, Bitcoin SV and bcoin (cached in target/interop) and run the
                          interoperability suite against them on 127.0.0.1
-  ci                     what .ci/run does on a fresh machine: install test prerequisites, `test`, `interop`";
+  ci                     what .ci/run does on a fresh machine: install test prerequisites, `test`,
+                         `soak 10`, `interop`";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +35,9 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test"] => test(),
         ["bench", rest @ ..] => bench::bench(rest),
-        ["fuzz", target, seconds] => fuzz(target, seconds),
+        ["fuzz", rest @ ..] => fuzz::fuzz(rest),
+        ["soak"] => soak("60"),
+        ["soak", seconds] => soak(seconds),
         ["interop"] => interop::interop(),
         ["ci"] => ci(),
         _ => {
@@ -86,30 +97,10 @@ fn test() -> Result<(), String> {
     run("cargo", &["test", "--workspace", "--all-features"])
 }
 
-fn fuzz(target: &str, seconds: &str) -> Result<(), String> {
-    let seconds: u32 = seconds
-        .parse()
-        .map_err(|_| format!("SECONDS must be a number, not {seconds:?}"))?;
-    let has_cargo_fuzz = Command::new("cargo")
-        .args(["+nightly", "fuzz", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_cargo_fuzz {
-        run("cargo", &["install", "--locked", "cargo-fuzz"])?;
-    }
-    let max_time = format!("-max_total_time={seconds}");
-    // The dictionary of command names and magics lets the fuzzer reach payload decoders sooner.
+fn soak(seconds: &str) -> Result<(), String> {
     run(
         "cargo",
-        &[
-            "+nightly",
-            "fuzz",
-            "run",
-            target,
-            "--",
-            &max_time,
-            "-dict=fuzz/wire.dict",
-        ],
+        &["run", "--release", "--package", "xtask", "--bin", "soak", "--", seconds],
     )
 }
 
@@ -128,6 +119,8 @@ fn ci() -> Result<(), String> {
         ],
     )?;
     test()?;
+    // The short soak: 1,000 peers under load for 10 s, then every outcome, task and byte accounted for.
+    soak("10")?;
     // Last, so that the run ends with the summary of the suite against real nodes.
     interop::interop()
 }

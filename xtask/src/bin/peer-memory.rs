@@ -23,8 +23,12 @@
 //! Writes `{"peers":N,"coinpeer_bytes_per_peer":X,"bare_bytes_per_peer":Y}` to PATH (default
 //! `target/bench-results/memory.json`).
 
+#[path = "../fd_limit.rs"]
+mod fd_limit;
+
 use coinpeer_runtime::{Bitcoin, CancellationToken, Direction, Peer, PeerConfig};
 use coinpeer_wire::Network;
+use fd_limit::raise_fd_limit;
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -342,31 +346,4 @@ async fn remote(side: Side) -> Result<(), String> {
         r = accept => r,
         _ = stdin_closed => Ok(()),
     }
-}
-
-/// Lets this process (and the children it starts) hold `needed` descriptors, within the hard limit.
-fn raise_fd_limit(needed: u64) -> Result<(), String> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(format!("getrlimit: {}", std::io::Error::last_os_error()));
-    }
-    if limit.rlim_cur >= needed {
-        return Ok(());
-    }
-    if limit.rlim_max < needed {
-        return Err(format!(
-            "{needed} file descriptors needed, the hard limit is {} (raise `ulimit -Hn` or use --peers)",
-            limit.rlim_max
-        ));
-    }
-    limit.rlim_cur = needed;
-    // SAFETY: as above.
-    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
-        return Err(format!("setrlimit: {}", std::io::Error::last_os_error()));
-    }
-    Ok(())
 }

@@ -4,7 +4,7 @@ mod common;
 
 use bytes::BytesMut;
 use coinpeer_cache::NonceCache;
-use coinpeer_handshake::{Direction, Handshake, HandshakeConfig, HandshakeError, UserAgent};
+use coinpeer_handshake::{ConfigError, Direction, Handshake, HandshakeConfig, HandshakeError, UserAgent};
 use coinpeer_wire::bitcoin::{Message, RejectCode};
 use coinpeer_wire::messages::ServiceFlags;
 use coinpeer_wire::{encode_frame, EncodeOptions, FrameDecoder, Network};
@@ -360,5 +360,39 @@ fn refusing_after_the_checks_discards_our_version_and_verack_and_sends_a_reject(
     assert!(
         hs.handle(Message::Verack, UNIX_TIME).is_err(),
         "a refused handshake stays failed"
+    );
+}
+
+#[test]
+fn our_user_agent_over_256_bytes_refuses_to_start_and_256_starts() {
+    let nonces = NonceCache::default();
+    let with_name = |len: usize| {
+        // "/coinpeer:V/" + name + ":1/" around a name of `len - overhead` bytes.
+        let mut config = HandshakeConfig::new("x", "1");
+        let overhead = config.user_agent.render().expect("short").len() - 1;
+        config.user_agent.name = "x".repeat(len - overhead);
+        config
+    };
+    let at_limit = with_name(256);
+    assert_eq!(at_limit.user_agent.render().unwrap().len(), 256);
+    let ok = Handshake::<Message>::new(
+        &at_limit,
+        Direction::Outbound,
+        common::addr(),
+        common::inputs(1, Instant::now()),
+        &nonces,
+    );
+    assert!(ok.is_ok());
+    let over = Handshake::<Message>::new(
+        &with_name(257),
+        Direction::Outbound,
+        common::addr(),
+        common::inputs(2, Instant::now()),
+        &nonces,
+    );
+    assert!(
+        matches!(over, Err(ConfigError::UserAgentTooLong(257))),
+        "{:?}",
+        over.err()
     );
 }

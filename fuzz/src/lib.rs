@@ -2,7 +2,7 @@
 //! versions worth trying, and frames built with a correct header so that inputs get past the checksum.
 //!
 //! Every target documents its input format at its top; `cargo xtask fuzz` builds seed inputs in those formats
-//! (see `xtask/src/fuzz.rs`), so a change of format here or in a target must be made there too.
+//! (see `xtask/src/fuzz/`), so a change of format here or in a target must be made there too.
 
 pub mod differential;
 pub mod handshake;

@@ -1,12 +1,12 @@
 //! Inputs that once made the `connection` fuzz target fail, replayed through the target's own body (included
 //! from `fuzz/src`), so that each stays fixed. Each input is what the fuzzer wrote, minimized; the format is
-//! documented in `fuzz/src/peer.rs`.
+//! documented in `fuzz/src/peer/mod.rs`.
 
 #[allow(dead_code)]
 #[path = "../../../fuzz/src/input.rs"]
 mod input;
 #[allow(dead_code)]
-#[path = "../../../fuzz/src/peer.rs"]
+#[path = "../../../fuzz/src/peer/mod.rs"]
 mod peer;
 
 use input::{command, framed, Input};

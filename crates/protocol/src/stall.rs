@@ -3,8 +3,10 @@
 //! Items are tracked one by one (a `getdata` for three blocks waits for three answers), as dcrd does, with
 //! btcd's progress rule on top: an answer of the awaited kind extends the deadlines of the rest of that
 //! kind, so a slow but honest peer serving many large blocks is never cut off, while one that stops
-//! answering is. Deadlines run on the active clock (see `Pauses`): time the application held input back
-//! is not the remote's fault.
+//! answering is. Only an answer to the oldest request still outstanding of its kind counts as progress:
+//! nodes serve requests in order, and under btcd's plain rule a remote could withhold one block forever
+//! by serving the ones requested after it. Deadlines run on the active clock (see `Pauses`): time the
+//! application held input back is not the remote's fault.
 
 use crate::dialect::{Awaited, Expect};
 use std::collections::{HashMap, VecDeque};
@@ -18,7 +20,7 @@ pub const DEFAULT_MAX_OUTSTANDING_REQUESTS: usize = 75_000;
 #[non_exhaustive]
 pub struct StallConfig {
     /// How long an answer may take (default 30 s), counted from the request or from the latest answer of
-    /// the same kind, whichever is later.
+    /// the same kind given in request order, whichever is later.
     pub timeout: Duration,
     /// How long a `headers` answer to our `getheaders` may take. `None` (the default) does not track
     /// `getheaders` at all: a remote with nothing new may rightly stay silent (btcd #725).
@@ -60,7 +62,7 @@ struct Pending {
 struct Kind {
     /// Items in the order they were requested; entries answered since are skipped when they reach the front.
     order: VecDeque<(Instant, u64, Awaited)>,
-    /// When an item of this kind was last answered.
+    /// When an item of this kind was last answered in request order (see [`StallTracker::answered`]).
     progress: Option<Instant>,
     timeout: Duration,
 }
@@ -129,12 +131,27 @@ impl StallTracker {
         }
     }
 
-    /// Ends the wait for `awaited` if it was awaited; its kind made progress.
+    /// Ends the wait for `awaited` if it was awaited. If it was the oldest request of its kind still
+    /// outstanding, its kind made progress; an answer that skips an older request extends nothing.
     pub(crate) fn answered(&mut self, awaited: Awaited, now: Instant) {
-        if let Some(p) = self.items.remove(&awaited) {
-            if let Some(k) = self.kinds.get_mut(p.kind) {
+        let Some(p) = self.items.remove(&awaited) else {
+            return;
+        };
+        let Some(k) = self.kinds.get_mut(p.kind) else {
+            return;
+        };
+        let items = &self.items;
+        while let Some(&(_, seq, key)) = k.order.front() {
+            if seq == p.seq {
+                k.order.pop_front();
                 k.progress = Some(now);
+                return;
             }
+            if items.get(&key).is_some_and(|live| live.seq == seq) {
+                // An older request is still outstanding: answered out of order.
+                return;
+            }
+            k.order.pop_front();
         }
     }
 
@@ -218,6 +235,38 @@ mod tests {
             Some("block"),
             "silence after the last answer still stalls"
         );
+    }
+
+    #[test]
+    fn answers_that_skip_the_oldest_request_do_not_extend_it() {
+        let t0 = Instant::now();
+        let s_ = |n| t0 + Duration::from_secs(n);
+        let mut s = StallTracker::new(StallConfig::default());
+        for n in 0..4 {
+            s.expect(block(n), t0);
+        }
+        // Block 0 is withheld while the others arrive well within their time.
+        for n in 1..4 {
+            s.answered(answer(n), s_(10 * n as u64));
+        }
+        assert_eq!(s.next_deadline(), Some((s_(30), "block")));
+        assert_eq!(s.overdue(s_(30)), Some("block"));
+    }
+
+    #[test]
+    fn an_answer_out_of_order_keeps_the_time_an_answer_in_order_gave() {
+        let t0 = Instant::now();
+        let s_ = |n| t0 + Duration::from_secs(n);
+        let mut s = StallTracker::new(StallConfig::default());
+        for n in 0..4 {
+            s.expect(block(n), t0);
+        }
+        s.answered(answer(0), s_(20));
+        assert_eq!(s.next_deadline(), Some((s_(50), "block")), "block 1 waits from the answer in order");
+        s.answered(answer(3), s_(40));
+        assert_eq!(s.next_deadline(), Some((s_(50), "block")), "block 3 skipped 1 and 2: no more time");
+        s.answered(answer(1), s_(45));
+        assert_eq!(s.next_deadline(), Some((s_(75), "block")), "block 2 is next in order");
     }
 
     #[test]

@@ -66,6 +66,21 @@ fn a_slow_but_steady_peer_is_never_cut_and_silence_after_its_last_answer_is() {
 }
 
 #[test]
+fn a_peer_withholding_one_block_while_serving_the_rest_stalls_at_that_blocks_deadline() {
+    // Under btcd's plain rule every answer extends every other block, so serving blocks 1..15 every
+    // second would hold block 0 back for as long as the remote liked. Only answers in request order count.
+    let mut s = Scripted::bitcoin();
+    s.c.send(getdata_blocks(0..16), s.now).unwrap();
+    s.flush();
+    for n in 1..16 {
+        s.at(secs(u64::from(n)));
+        s.receive(&Message::Block(btc_block(n)));
+    }
+    assert_eq!(s.c.pending_requests(), 1);
+    s.cut_exactly_at(secs(30), stall("block"));
+}
+
+#[test]
 fn deadlines_start_when_the_request_is_written_not_when_it_is_queued() {
     let mut s = Scripted::bitcoin();
     s.hold = true;

@@ -262,9 +262,17 @@ mod tests {
             s.expect(block(n), t0);
         }
         s.answered(answer(0), s_(20));
-        assert_eq!(s.next_deadline(), Some((s_(50), "block")), "block 1 waits from the answer in order");
+        assert_eq!(
+            s.next_deadline(),
+            Some((s_(50), "block")),
+            "block 1 waits from the answer in order"
+        );
         s.answered(answer(3), s_(40));
-        assert_eq!(s.next_deadline(), Some((s_(50), "block")), "block 3 skipped 1 and 2: no more time");
+        assert_eq!(
+            s.next_deadline(),
+            Some((s_(50), "block")),
+            "block 3 skipped 1 and 2: no more time"
+        );
         s.answered(answer(1), s_(45));
         assert_eq!(s.next_deadline(), Some((s_(75), "block")), "block 2 is next in order");
     }

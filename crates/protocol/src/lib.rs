@@ -49,6 +49,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 mod clock;
+mod close;
 mod config;
 mod connection;
 mod dialect;
@@ -58,6 +59,7 @@ mod event;
 mod inventory;
 mod keepalive;
 mod receive;
+mod send;
 mod send_queue;
 mod stall;
 mod stats;

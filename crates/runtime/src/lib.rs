@@ -37,6 +37,7 @@ mod peer;
 mod push;
 mod queue;
 mod remote;
+mod sending;
 mod settings;
 mod stats;
 mod stream;

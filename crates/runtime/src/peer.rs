@@ -1,15 +1,17 @@
 //! A running peer: the handle callers hold. The protocol itself runs in `coinpeer-protocol`'s state
 //! machine, driven by one task (`driver.rs`).
+//!
+//! This file holds the handle, starting a peer, its events and its life; sending lives in `sending.rs`, what
+//! it knows of its remote in `remote.rs`.
 
 use crate::dialect::Dialect;
 use crate::driver::{self, Core};
 use crate::event_queue::EventQueue;
-use crate::queue::{self, Outcome, SendHandle};
 use crate::stream::PeerEvents;
-use crate::{ConnectError, PeerConfig, TrySendError};
+use crate::{ConnectError, PeerConfig};
 use coinpeer_handshake::{Direction, HandshakeError};
-use coinpeer_protocol::{DisconnectReason, SendError, SendId, Session};
-use coinpeer_wire::messages::{Inventory, NetAddress, ServiceFlags};
+use coinpeer_protocol::{DisconnectReason, Session};
+use coinpeer_wire::messages::{NetAddress, ServiceFlags};
 use coinpeer_wire::Hash256;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
@@ -257,125 +259,6 @@ impl<D: Dialect> Peer<D> {
         self.shared.session.get().map(|s| &**s)
     }
 
-    // ----- sending -----
-
-    /// Queues `msg` for writing, encoded for the negotiated version (Bitcoin: with witness data if the remote
-    /// advertised witness support). Never blocks. The handle resolves exactly once: sent, failed (e.g. the
-    /// message is not valid at the negotiated version; the peer stays connected) or dropped (disconnected
-    /// first, or the queue is over its cap: the remote counts as a slow reader and is disconnected).
-    pub fn queue_message(&self, msg: D::Message) -> SendHandle {
-        self.queue(msg, None)
-    }
-
-    /// Like [`queue_message`](Self::queue_message), choosing whether Bitcoin blocks and transactions carry
-    /// witness data.
-    pub fn queue_message_with(&self, msg: D::Message, witness: bool) -> SendHandle {
-        self.queue(msg, Some(witness))
-    }
-
-    /// Like [`queue_message`](Self::queue_message), for a message the caller keeps (a block sent to many
-    /// peers, say): it is encoded from the reference, and copied only if listeners exist to hear it written.
-    pub fn queue_message_ref(&self, msg: &D::Message) -> SendHandle {
-        let mut core = self.core();
-        let now = now();
-        let queued = core.conn.send_ref(msg, None, now);
-        let keep = (!self.shared.listeners.is_empty()).then(|| msg.clone());
-        track(&mut core, queued, keep, now)
-    }
-
-    fn queue(&self, msg: D::Message, witness: Option<bool>) -> SendHandle {
-        let mut core = self.core();
-        let now = now();
-        let queued = core.conn.send_ref(&msg, witness, now);
-        // The write hooks need the message; without listeners nothing keeps it.
-        let keep = (!self.shared.listeners.is_empty()).then_some(msg);
-        track(&mut core, queued, keep, now)
-    }
-
-    /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
-    /// queues `msg`, and waits for its outcome.
-    pub async fn send(&self, msg: D::Message) -> Outcome {
-        if self.is_connected() && !self.has_room() {
-            let _waiting = RoomWaiter::new(&self.shared.room_waiters);
-            loop {
-                let room = self.shared.room.notified();
-                tokio::pin!(room);
-                // Registered before the check, so that a wake-up in between is not lost.
-                room.as_mut().enable();
-                if !self.is_connected() || self.has_room() {
-                    break;
-                }
-                room.await;
-            }
-        }
-        self.queue_message(msg).await
-    }
-
-    /// Queues `msg` if the queue has room; otherwise gives it back, saying why.
-    pub fn try_send(&self, msg: D::Message) -> Result<SendHandle, TrySendError<D::Message>> {
-        if !self.is_connected() {
-            return Err(TrySendError::Closed(msg));
-        }
-        if !self.has_room() {
-            return Err(TrySendError::Full(msg));
-        }
-        Ok(self.queue_message(msg))
-    }
-
-    fn has_room(&self) -> bool {
-        (self.core().conn.queued_memory() as u64) < self.shared.send_buffer
-    }
-
-    /// Queues a frame received from another peer (from [`PeerEvent::Message`](crate::PeerEvent)) as it is:
-    /// its payload is not copied, re-encoded or re-hashed. Forwarded requests are not tracked for stalls.
-    pub fn forward(&self, frame: &coinpeer_wire::Frame) -> SendHandle {
-        let mut core = self.core();
-        let now = now();
-        let queued = core.conn.send_frame(frame, now);
-        track(&mut core, queued, None, now)
-    }
-
-    /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
-    pub fn push_ping(&self) -> SendHandle {
-        self.queue_message(D::ping(crate::random_nonce()))
-    }
-
-    /// Queues `inv` for the next trickled announcement, unless the remote already knows it. Returns whether
-    /// it was queued. Items leave in batches of at most [`MAX_INV_PER_TRICKLE`](crate::MAX_INV_PER_TRICKLE)
-    /// at the configured [`TrickleInterval`](crate::TrickleInterval); blocks leave at once.
-    pub fn queue_inventory(&self, inv: Inventory) -> bool {
-        let mut core = self.core();
-        let queued = core.conn.queue_inventory(inv, now());
-        core.wake();
-        queued
-    }
-
-    /// Announces `inv` at once in its own `inv`, unless the remote already knows it (then `None`).
-    pub fn queue_inventory_immediate(&self, inv: Inventory) -> Option<SendHandle> {
-        if !self.is_connected() {
-            return Some(queue::resolved(Outcome::Dropped));
-        }
-        let mut core = self.core();
-        if core.conn.is_known_inventory(&inv, now()) {
-            return None;
-        }
-        drop(core);
-        let handle = self.queue_message(D::inv(vec![inv]));
-        self.core().conn.add_known_inventory(&inv, now());
-        Some(handle)
-    }
-
-    /// Records that the remote knows `inv` (e.g. it sent us the transaction), so it is not announced to it.
-    pub fn add_known_inventory(&self, inv: &Inventory) {
-        self.core().conn.add_known_inventory(inv, now());
-    }
-
-    /// Whether the remote knows `inv`: it announced it, we announced it, or it was added as known, within
-    /// the last 15 minutes and the last 1000 items.
-    pub fn is_known_inventory(&self, inv: &Inventory) -> bool {
-        self.core().conn.is_known_inventory(inv, now())
-    }
-
     // ----- life -----
 
     /// Starts disconnecting (idempotent): queued messages are reported dropped, the stream closes.
@@ -411,46 +294,6 @@ impl<D: Dialect> Peer<D> {
     /// Tasks of this peer still running (0 after [`wait_for_disconnect`](Self::wait_for_disconnect)).
     pub fn running_tasks(&self) -> usize {
         self.shared.live_tasks.load(Ordering::SeqCst)
-    }
-}
-
-/// A handle for what the state machine made of a message handed to it. `queue_message` never waits, so a
-/// full queue means the remote does not read: it is disconnected as a slow reader, as the cap always did.
-fn track<D: Dialect>(
-    core: &mut Core<D>,
-    queued: Result<SendId, SendError<()>>,
-    keep: Option<D::Message>,
-    now: Instant,
-) -> SendHandle {
-    match queued {
-        Ok(id) => {
-            let (done, handle) = queue::handle();
-            core.await_outcome(id, done, keep);
-            core.wake();
-            handle
-        }
-        Err(SendError::Full(())) => {
-            core.conn.close_for(DisconnectReason::SlowReader, now);
-            core.wake();
-            queue::resolved(Outcome::Dropped)
-        }
-        Err(_) => queue::resolved(Outcome::Dropped),
-    }
-}
-
-/// Counts a caller of `send` waiting for room while it lives (a cancelled `send` included).
-struct RoomWaiter<'a>(&'a AtomicUsize);
-
-impl<'a> RoomWaiter<'a> {
-    fn new(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        RoomWaiter(count)
-    }
-}
-
-impl Drop for RoomWaiter<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

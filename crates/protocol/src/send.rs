@@ -49,9 +49,23 @@ impl<D: Dialect> Connection<D> {
             ping_nonce: None,
             expects: Vec::new(),
             priority: Priority::Bulk,
+            held: 0,
         };
         self.push_frame(frame, now);
         Ok(id)
+    }
+
+    /// Counts `bytes` more against the caps ([`Config::send_buffer`], [`Config::max_queued_bytes`]) for
+    /// message `id` while it waits to be written: memory the application keeps for it, such as a driver's
+    /// copy of the message for listeners that hear it written. Over `max_queued_bytes` the remote is
+    /// disconnected as a slow reader. Nothing happens if `id` is no longer queued.
+    ///
+    /// [`Config::send_buffer`]: crate::Config::send_buffer
+    /// [`Config::max_queued_bytes`]: crate::Config::max_queued_bytes
+    pub fn hold_for(&mut self, id: SendId, bytes: usize, now: Instant) {
+        if self.queue.hold(id, bytes) && self.queue.memory() > self.config.max_queued_bytes {
+            self.close_with(DisconnectReason::SlowReader, now, Vec::new());
+        }
     }
 
     /// Whether [`send`](Self::send) would take a message now.
@@ -108,6 +122,7 @@ impl<D: Dialect> Connection<D> {
             ping_nonce,
             expects,
             priority,
+            held: 0,
         };
         self.push_frame(frame, now);
     }

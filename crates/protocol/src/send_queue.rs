@@ -53,6 +53,8 @@ pub(crate) struct OutFrame {
     pub(crate) expects: Vec<Expect>,
     /// Which queue it waits in.
     pub(crate) priority: Priority,
+    /// Memory the application keeps for this frame until it is written (see `Connection::hold_for`).
+    pub(crate) held: usize,
 }
 
 impl OutFrame {
@@ -62,7 +64,10 @@ impl OutFrame {
 
     /// What holding this frame costs: its bytes, its bookkeeping and its expectations.
     fn memory(&self) -> usize {
-        self.len() + std::mem::size_of::<OutFrame>() + self.expects.capacity() * std::mem::size_of::<Expect>()
+        self.len()
+            + std::mem::size_of::<OutFrame>()
+            + self.expects.capacity() * std::mem::size_of::<Expect>()
+            + self.held
     }
 }
 
@@ -126,6 +131,20 @@ impl SendQueue {
         match frame.priority {
             Priority::Control => self.control.push_back(frame),
             Priority::Bulk => self.bulk.push_back(frame),
+        }
+    }
+
+    /// Counts `bytes` more for the queued frame of `id`; returns whether it is still queued (not yet
+    /// taken into the write window: the caller holds the connection since it was pushed).
+    pub(crate) fn hold(&mut self, id: SendId, bytes: usize) -> bool {
+        let queued = self.bulk.iter_mut().rev().chain(self.control.iter_mut().rev());
+        match queued.into_iter().find(|f| f.id == Some(id)) {
+            Some(frame) => {
+                frame.held += bytes;
+                self.memory += bytes;
+                true
+            }
+            None => false,
         }
     }
 

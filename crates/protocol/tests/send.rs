@@ -361,3 +361,32 @@ fn a_frame_forwarded_from_another_network_takes_our_magic_and_keeps_its_checksum
     assert_eq!(&out[4..], &mainnet[4..]);
     assert_eq!(out, frame(&NET, &Message::Tx(btc_tx(5, false)), 70016));
 }
+
+#[test]
+fn memory_held_for_a_queued_message_counts_until_it_is_written() {
+    let mut s = Scripted::bitcoin();
+    s.hold = true;
+    let id = s.c.send(Message::Tx(big_tx(1000)), s.now).unwrap();
+    let frame_only = s.c.queued_memory();
+    s.c.hold_for(id, 5000, s.now);
+    assert_eq!(s.c.queued_memory(), frame_only + 5000);
+    s.hold = false;
+    s.flush();
+    assert_eq!(s.c.queued_memory(), 0, "let go with the frame once written");
+    s.c.hold_for(id, 5000, s.now);
+    assert_eq!(s.c.queued_memory(), 0, "an id no longer queued holds nothing");
+}
+
+#[test]
+fn memory_held_past_the_queue_cap_makes_the_remote_a_slow_reader() {
+    let mut cfg = config(NET);
+    cfg.max_queued_bytes = 64 * 1024;
+    let mut s = Scripted::bitcoin_with(cfg);
+    s.hold = true;
+    let id = s.c.send(Message::Tx(big_tx(1000)), s.now).unwrap();
+    let room = 64 * 1024 - s.c.queued_memory();
+    s.c.hold_for(id, room, s.now);
+    assert!(s.c.is_open(), "at the cap");
+    s.c.hold_for(id, 1, s.now);
+    assert_eq!(s.c.disconnect_reason(), Some(&DisconnectReason::SlowReader));
+}

@@ -7,6 +7,7 @@ use crate::queue::{self, Outcome, SendHandle};
 use crate::TrySendError;
 use coinpeer_protocol::{DisconnectReason, SendError, SendId};
 use coinpeer_wire::messages::Inventory;
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -29,19 +30,30 @@ impl<D: Dialect> Peer<D> {
     /// peers, say): it is encoded from the reference, and copied only if listeners exist to hear it written.
     pub fn queue_message_ref(&self, msg: &D::Message) -> SendHandle {
         let mut core = self.core();
-        let now = now();
-        let queued = core.conn.send_ref(msg, None, now);
-        let keep = (!self.shared.listeners.is_empty()).then(|| msg.clone());
-        track(&mut core, queued, keep, now)
+        self.queue_locked(&mut core, Cow::Borrowed(msg), None)
     }
 
     fn queue(&self, msg: D::Message, witness: Option<bool>) -> SendHandle {
         let mut core = self.core();
+        self.queue_locked(&mut core, Cow::Owned(msg), witness)
+    }
+
+    /// Queues `msg` on the locked connection. The write listeners need the message once it is written:
+    /// with listeners it is kept until then (copied if borrowed), and its memory, reckoned as its frame's,
+    /// counts against the queue's caps with the frame. Without listeners nothing is kept.
+    fn queue_locked(&self, core: &mut Core<D>, msg: Cow<'_, D::Message>, witness: Option<bool>) -> SendHandle {
         let now = now();
+        let before = core.conn.queued_memory();
         let queued = core.conn.send_ref(&msg, witness, now);
-        // The write hooks need the message; without listeners nothing keeps it.
-        let keep = (!self.shared.listeners.is_empty()).then_some(msg);
-        track(&mut core, queued, keep, now)
+        let keep = match queued {
+            Ok(id) if !self.shared.listeners.is_empty() => {
+                let frame = core.conn.queued_memory().saturating_sub(before);
+                core.conn.hold_for(id, frame, now);
+                Some(msg.into_owned())
+            }
+            _ => None,
+        };
+        track(core, queued, keep, now)
     }
 
     /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
@@ -107,13 +119,14 @@ impl<D: Dialect> Peer<D> {
         if !self.is_connected() {
             return Some(queue::resolved(Outcome::Dropped));
         }
+        // Checked, queued and marked known under one lock: two callers announcing the same item at once
+        // announce it once.
         let mut core = self.core();
         if core.conn.is_known_inventory(&inv, now()) {
             return None;
         }
-        drop(core);
-        let handle = self.queue_message(D::inv(vec![inv]));
-        self.core().conn.add_known_inventory(&inv, now());
+        let handle = self.queue_locked(&mut core, Cow::Owned(D::inv(vec![inv])), None);
+        core.conn.add_known_inventory(&inv, now());
         Some(handle)
     }
 

@@ -367,6 +367,34 @@ async fn queued_bytes_exactly_at_the_cap_are_allowed_and_one_more_message_discon
     assert_eq!(peer.queued_bytes(), 0);
 }
 
+/// A listener that hears nothing in particular: its presence makes the peer keep each queued message
+/// for `on_write`.
+struct Present;
+
+#[coinpeer_runtime::async_trait]
+impl coinpeer_runtime::BitcoinListener for Present {}
+
+#[tokio::test]
+async fn with_listeners_the_copy_kept_for_on_write_counts_against_the_cap() {
+    // Each message counts twice: its frame (32 bytes and the entry's overhead) and the message kept until
+    // the write listeners hear it, reckoned as much again.
+    let per_message = 2 * (32 + QUEUED_FRAME_OVERHEAD as u64);
+    let config = regtest()
+        .listener(Arc::new(Present))
+        .max_queued_bytes(50 * per_message)
+        .build();
+    let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+    let handles: Vec<_> = (0..50).map(|i| peer.queue_message(Message::FeeFilter(i))).collect();
+    assert_eq!(peer.queued_bytes(), 50 * per_message);
+    assert!(peer.is_connected(), "exactly at the cap is allowed");
+    let over = peer.queue_message(Message::FeeFilter(50));
+    assert_eq!(resolved_now(over).await, Outcome::Dropped);
+    assert_eq!(wait_disconnect(&peer).await, DisconnectReason::SlowReader);
+    assert_eq!(peer.queued_bytes(), 0);
+    let (sent, dropped, failed) = outcomes(handles).await;
+    assert_eq!(sent + dropped + failed.len(), 50);
+}
+
 #[tokio::test]
 async fn a_remote_that_never_reads_is_cut_off_at_the_queued_bytes_cap() {
     const CAP: u64 = 16 * 1024;

@@ -30,6 +30,9 @@ impl<D: Dialect> Connection<D> {
             reason,
             deadline: crate::clock::later(now, self.config.drain_timeout),
         };
+        // Input is ignored from now on: a frame partly received (up to the largest message) is let go
+        // rather than held while the final messages drain.
+        *self.frames.buffer_mut() = bytes::BytesMut::new();
         for f in self.queue.drain(!finals.is_empty()) {
             self.report(f.id, Outcome::Dropped, f.len());
         }

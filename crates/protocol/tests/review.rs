@@ -66,3 +66,18 @@ fn a_burst_of_mid_sized_frames_shares_growing_encoding_buffers() {
     p.shuttle();
     assert_eq!(messages(events(&mut p.b)).len(), N + 1);
 }
+
+#[test]
+fn closing_lets_go_of_a_frame_partly_received() {
+    let mut s = Scripted::bitcoin();
+    // Most of a 1 MB transaction has arrived when the application closes the connection: input is ignored
+    // from then on, so the buffer is not held while the final messages drain.
+    let mut tx = btc_tx(0, false);
+    tx.outputs[0].script_pubkey = vec![0x6a; 1 << 20].into();
+    let frame = s.frame(&coinpeer_wire::bitcoin::Message::Tx(tx));
+    s.receive_bytes(&frame[..frame.len() - 1000]);
+    assert!(s.c.buffered_input() > 1 << 19, "most of the frame waits in the buffer");
+    s.c.close(s.now);
+    assert_eq!(s.c.buffered_input(), 0);
+    assert_eq!(s.c.input_buffer().capacity(), 0, "its allocation is let go");
+}

@@ -54,8 +54,14 @@ pub(crate) struct Core<D: Dialect> {
 
 struct Waiting<M> {
     done: oneshot::Sender<Outcome>,
-    msg: Option<M>,
+    /// Boxed, so that an entry costs the same small size whether or not listeners keep the message.
+    msg: Option<Box<M>>,
 }
+
+/// What the runtime keeps for each message a handle awaits, besides its frame: the entry awaiting its
+/// outcome and the handle's one-shot channel (about 120 bytes with its allocation's bookkeeping). Counted
+/// against the queue's caps with the frame.
+pub(crate) const HANDLE_OVERHEAD: usize = std::mem::size_of::<(SendId, Waiting<()>)>() + 128;
 
 impl<D: Dialect> Core<D> {
     pub(crate) fn new(
@@ -82,7 +88,7 @@ impl<D: Dialect> Core<D> {
         })
     }
 
-    pub(crate) fn await_outcome(&mut self, id: SendId, done: oneshot::Sender<Outcome>, msg: Option<D::Message>) {
+    pub(crate) fn await_outcome(&mut self, id: SendId, done: oneshot::Sender<Outcome>, msg: Option<Box<D::Message>>) {
         self.waiting.push_back((id, Waiting { done, msg }));
     }
 
@@ -307,7 +313,7 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
                         if let Some(msg) = w.msg {
                             self.hooks.push(
                                 Job::Wrote {
-                                    msg,
+                                    msg: *msg,
                                     outcome: outcome.clone(),
                                     bytes,
                                 },

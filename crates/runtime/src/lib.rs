@@ -45,6 +45,11 @@ mod stream;
 pub use coinpeer_protocol::{Awaited, Expect, StallConfig};
 pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, QUEUED_FRAME_OVERHEAD};
 pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
+
+/// What each message queued through a [`Peer`] costs against its queue caps beyond its wire bytes: its frame's
+/// bookkeeping in the state machine ([`QUEUED_FRAME_OVERHEAD`]) and the runtime's for its [`SendHandle`].
+/// With listeners, the copy of the message kept for `on_write` counts as much again as its frame.
+pub const QUEUED_MESSAGE_OVERHEAD: usize = QUEUED_FRAME_OVERHEAD + driver::HANDLE_OVERHEAD;
 pub use config::{
     HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
     DEFAULT_PING_INTERVAL, DEFAULT_SEND_BUFFER,

@@ -1,7 +1,7 @@
 //! Sending: queuing messages and forwarded frames, waiting for room, and inventory announced to the remote.
 
 use crate::dialect::Dialect;
-use crate::driver::Core;
+use crate::driver::{Core, HANDLE_OVERHEAD};
 use crate::peer::{now, Peer};
 use crate::queue::{self, Outcome, SendHandle};
 use crate::TrySendError;
@@ -46,10 +46,9 @@ impl<D: Dialect> Peer<D> {
         let before = core.conn.queued_memory();
         let queued = core.conn.send_ref(&msg, witness, now);
         let keep = match queued {
-            Ok(id) if !self.shared.listeners.is_empty() => {
+            Ok(_) if !self.shared.listeners.is_empty() => {
                 let frame = core.conn.queued_memory().saturating_sub(before);
-                core.conn.hold_for(id, frame, now);
-                Some(msg.into_owned())
+                Some((Box::new(msg.into_owned()), frame))
             }
             _ => None,
         };
@@ -142,18 +141,22 @@ impl<D: Dialect> Peer<D> {
     }
 }
 
-/// A handle for what the state machine made of a message handed to it. `queue_message` never waits, so a
-/// full queue means the remote does not read: it is disconnected as a slow reader, as the cap always did.
+/// A handle for what the state machine made of a message handed to it, with the message kept for the
+/// write listeners and its memory, if any. What the runtime keeps for the message until it is written
+/// counts against the queue's caps with its frame. `queue_message` never waits, so a full queue means the
+/// remote does not read: it is disconnected as a slow reader, as the cap always did.
 fn track<D: Dialect>(
     core: &mut Core<D>,
     queued: Result<SendId, SendError<()>>,
-    keep: Option<D::Message>,
+    keep: Option<(Box<D::Message>, usize)>,
     now: Instant,
 ) -> SendHandle {
     match queued {
         Ok(id) => {
             let (done, handle) = queue::handle();
-            core.await_outcome(id, done, keep);
+            let (msg, kept) = keep.map_or((None, 0), |(msg, kept)| (Some(msg), kept));
+            core.conn.hold_for(id, HANDLE_OVERHEAD + kept, now);
+            core.await_outcome(id, done, msg);
             core.wake();
             handle
         }

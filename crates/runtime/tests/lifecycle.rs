@@ -9,7 +9,7 @@ use bytes::Bytes;
 use coinpeer_handshake::{HandshakeMessage, MessageKind};
 use coinpeer_runtime::{
     Bitcoin, CancellationToken, ConnectError, Decred, Dialect, DisconnectReason, Outcome, Peer, PeerConfig,
-    ProtocolViolation, SendHandle, QUEUED_FRAME_OVERHEAD, UNKNOWN_COMMANDS,
+    ProtocolViolation, SendHandle, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD, UNKNOWN_COMMANDS,
 };
 use coinpeer_wire::bitcoin::{self as btc, Message, RejectCode};
 use coinpeer_wire::decred as dcr;
@@ -119,7 +119,7 @@ async fn queued_messages_resolve_sent_or_dropped_exactly_once_at_disconnect() {
     let (sent, dropped, failed) = outcomes(first).await;
     assert_eq!((sent, dropped, failed.len()), (5_000, 0, 0));
     let second: Vec<_> = (0..5_000).map(|i| a.queue_message(Message::FeeFilter(i))).collect();
-    assert_eq!(a.queued_bytes(), 5_000 * (32 + QUEUED_FRAME_OVERHEAD as u64));
+    assert_eq!(a.queued_bytes(), 5_000 * (32 + QUEUED_MESSAGE_OVERHEAD as u64));
     a.disconnect();
     let (sent, dropped, failed) = outcomes(second).await;
     assert_eq!(
@@ -348,13 +348,13 @@ async fn a_message_invalid_at_the_negotiated_version_fails_and_the_peer_stays() 
 #[tokio::test]
 async fn queued_bytes_exactly_at_the_cap_are_allowed_and_one_more_message_disconnects() {
     // A remote that never reads; nothing gets the writer going between the calls below. Each message counts
-    // its 32 bytes and the fixed overhead of a queue entry.
+    // its 32 bytes and the fixed overhead of a queued message (the state machine's and the runtime's).
     let config = regtest()
-        .max_queued_bytes(100 * (32 + QUEUED_FRAME_OVERHEAD as u64))
+        .max_queued_bytes(100 * (32 + QUEUED_MESSAGE_OVERHEAD as u64))
         .build();
     let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
     let handles: Vec<_> = (0..100).map(|i| peer.queue_message(Message::FeeFilter(i))).collect();
-    assert_eq!(peer.queued_bytes(), 100 * (32 + QUEUED_FRAME_OVERHEAD as u64));
+    assert_eq!(peer.queued_bytes(), 100 * (32 + QUEUED_MESSAGE_OVERHEAD as u64));
     assert!(peer.is_connected(), "exactly at the cap is allowed");
     let over = peer.queue_message(Message::FeeFilter(100));
     assert_eq!(resolved_now(over).await, Outcome::Dropped);
@@ -376,9 +376,10 @@ impl coinpeer_runtime::BitcoinListener for Present {}
 
 #[tokio::test]
 async fn with_listeners_the_copy_kept_for_on_write_counts_against_the_cap() {
-    // Each message counts twice: its frame (32 bytes and the entry's overhead) and the message kept until
-    // the write listeners hear it, reckoned as much again.
-    let per_message = 2 * (32 + QUEUED_FRAME_OVERHEAD as u64);
+    // Each message counts its frame (32 bytes and the entry's overhead) twice, the second time for the
+    // message kept until the write listeners hear it, and the runtime's bookkeeping for its handle.
+    let frame = 32 + QUEUED_FRAME_OVERHEAD as u64;
+    let per_message = 2 * frame + (QUEUED_MESSAGE_OVERHEAD - QUEUED_FRAME_OVERHEAD) as u64;
     let config = regtest()
         .listener(Arc::new(Present))
         .max_queued_bytes(50 * per_message)

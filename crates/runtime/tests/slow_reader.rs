@@ -4,7 +4,9 @@
 
 mod support;
 
-use coinpeer_runtime::{Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES, QUEUED_FRAME_OVERHEAD};
+use coinpeer_runtime::{
+    Bitcoin, DisconnectReason, Outcome, DEFAULT_MAX_QUEUED_BYTES, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD,
+};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
@@ -27,7 +29,7 @@ async fn a_remote_that_never_reads_is_disconnected_at_the_queued_bytes_cap() {
         most_queued = most_queued.max(peer.queued_bytes());
         assert!(handles.len() < 100, "the cap never triggered");
     }
-    let fit = DEFAULT_MAX_QUEUED_BYTES / (BIG_INV_LEN + QUEUED_FRAME_OVERHEAD as u64);
+    let fit = DEFAULT_MAX_QUEUED_BYTES / (BIG_INV_LEN + QUEUED_MESSAGE_OVERHEAD as u64);
     assert_eq!(
         handles.len() as u64,
         fit + 1,

@@ -109,15 +109,21 @@ impl BitcoinListener for Counter {
     }
 }
 
+/// How far a coinpeer sender may run ahead of its receiver, in bytes (its `send_buffer`): about what the bare
+/// sender can have in flight in the kernel's socket buffers on loopback, where `write` starts blocking.
+pub const WINDOW_BYTES: u64 = 16 << 20;
+
 /// A peer that carries nothing but the benchmark's own traffic: no pings, no stall deadlines, no idle
 /// disconnection during a long run. It advertises witness support, so blocks travel with their witnesses,
-/// byte for byte as the bare side sends them. The queue cap is out of the way: senders keep their own window.
+/// byte for byte as the bare side sends them. `send` waits for room below [`WINDOW_BYTES`]; the cap that
+/// disconnects a slow reader is out of the way.
 pub fn config(listener: Option<Arc<dyn BitcoinListener>>) -> PeerConfig<Bitcoin> {
     let builder = PeerConfig::<Bitcoin>::builder(Network::BITCOIN)
         .services(ServiceFlags::NETWORK | ServiceFlags::BTC_WITNESS)
         .ping_interval(None)
         .stall_detection(None)
         .idle_timeout(Duration::from_secs(3600))
+        .send_buffer(WINDOW_BYTES)
         .max_queued_bytes(1 << 30)
         // Both ends live in this process: each needs its own nonce cache.
         .nonces(coinpeer::cache::NonceCache::default());

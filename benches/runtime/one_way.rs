@@ -20,10 +20,6 @@ use tokio::sync::Mutex;
 /// The bare side's buffers: tokio's default, what a plain tokio program gets.
 const BUFFER: usize = 8 * 1024;
 
-/// How far the coinpeer sender may run ahead of its receiver, in bytes: about what the bare sender can have
-/// in flight in the kernel's socket buffers on loopback, where `write` starts blocking.
-const WINDOW_BYTES: u64 = 16 << 20;
-
 /// A sender and a receiver connected one way or another.
 trait Link: Send + 'static {
     /// Sends `n` copies of `payload` and returns once the receiver has counted them all.
@@ -137,17 +133,13 @@ impl Drop for CoinpeerLink {
 }
 
 impl Link for CoinpeerLink {
-    /// The queue never blocks, so the sender keeps at most a window of messages in flight, as a caller
-    /// watching its `SendHandle`s would; once the window is full it waits for half of it to arrive.
+    /// As an application sends: `send_ref` waits while the queue is full (the configured `send_buffer`,
+    /// the bare side's window of bytes in the kernel) and yields to the runtime now and then.
     async fn carry(&mut self, payload: &Payload, n: u64) {
-        let window = (WINDOW_BYTES / payload.frame.len() as u64).clamp(4, 4096);
         let before = self.arrived.count();
-        for sent in 1..=n {
+        for _ in 0..n {
             // The sender keeps the message, as a node keeps a block it sends to many peers.
-            drop(self.sender.queue_message_ref(&payload.msg));
-            if sent - (self.arrived.count() - before) >= window {
-                self.arrived.wait_for(before + sent - window / 2).await;
-            }
+            drop(self.sender.send_ref(&payload.msg).await);
         }
         self.arrived.wait_for(before + n).await;
     }

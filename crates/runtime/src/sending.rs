@@ -55,9 +55,25 @@ impl<D: Dialect> Peer<D> {
         track(core, queued, keep, now)
     }
 
-    /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued),
-    /// queues `msg`, and waits for its outcome.
-    pub async fn send(&self, msg: D::Message) -> Outcome {
+    /// Waits until the queue has room (less than [`PeerConfig::send_buffer`](crate::PeerConfig) queued), then
+    /// queues `msg` and returns its handle: await it for the outcome, or drop it. A loop of `send`s is held
+    /// back by how fast the remote reads, and yields to the runtime now and then (tokio's cooperative
+    /// budget), so that the peer's task writes while the caller goes on queueing. Once disconnected, the
+    /// handle resolves dropped at once.
+    pub async fn send(&self, msg: D::Message) -> SendHandle {
+        self.wait_for_room().await;
+        self.queue_message(msg)
+    }
+
+    /// Like [`send`](Self::send), for a message the caller keeps (see
+    /// [`queue_message_ref`](Self::queue_message_ref)).
+    pub async fn send_ref(&self, msg: &D::Message) -> SendHandle {
+        self.wait_for_room().await;
+        self.queue_message_ref(msg)
+    }
+
+    async fn wait_for_room(&self) {
+        tokio::task::coop::consume_budget().await;
         if self.is_connected() && !self.has_room() {
             let _waiting = RoomWaiter::new(&self.shared.room_waiters);
             loop {
@@ -71,7 +87,6 @@ impl<D: Dialect> Peer<D> {
                 room.await;
             }
         }
-        self.queue_message(msg).await
     }
 
     /// Queues `msg` if the queue has room; otherwise gives it back, saying why.

@@ -1,5 +1,5 @@
-//! The handle's newer surface: events as a stream, sending that waits for room, and a connection that
-//! closes once nobody holds it.
+//! The handle's newer surface: events as a stream, sending that waits for room (and only for room), and a
+//! connection that closes once nobody holds it.
 
 mod support;
 
@@ -8,6 +8,7 @@ use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{Hash256, Network};
 use futures_core::Stream;
+use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 use support::{pair, quiet, raw_peer};
@@ -28,8 +29,8 @@ async fn events_arrive_in_order_with_their_frames_then_the_disconnect() {
     let (a, b) = pair(regtest().build(), regtest().events(16).build()).await;
     let mut events = b.events().expect("configured");
     assert!(b.events().is_none(), "taken once");
-    assert_eq!(a.send(Message::FeeFilter(7)).await, Outcome::Sent);
-    assert_eq!(a.send(Message::SendHeaders).await, Outcome::Sent);
+    assert_eq!(a.send(Message::FeeFilter(7)).await.await, Outcome::Sent);
+    assert_eq!(a.send(Message::SendHeaders).await.await, Outcome::Sent);
     for expected in [Message::FeeFilter(7), Message::SendHeaders] {
         match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
             Some(PeerEvent::Message { msg, frame }) => {
@@ -86,7 +87,7 @@ async fn try_send_says_full_past_the_send_buffer_and_send_waits_for_room() {
     // `send` waits for room that never comes, until the peer closes.
     let waiting = tokio::spawn({
         let peer = peer.clone();
-        async move { peer.send(Message::SendHeaders).await }
+        async move { peer.send(Message::SendHeaders).await.await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send waits while the queue is full");
@@ -99,6 +100,37 @@ async fn try_send_says_full_past_the_send_buffer_and_send_waits_for_room() {
         peer.try_send(Message::SendHeaders),
         Err(TrySendError::Closed(_))
     ));
+}
+
+#[tokio::test]
+async fn send_returns_once_queued_and_a_loop_of_sends_lets_other_tasks_run() {
+    // A remote that never reads, and room for every message below.
+    let (peer, _remote) = raw_peer(regtest().send_buffer(1 << 20).build(), 70_016, 1024).await;
+    // On this single-threaded runtime the peer's task cannot have run yet: `send` returned as soon as the
+    // message was queued, and its handle is still waiting.
+    let mut handle = peer.send(Message::SendHeaders).await;
+    let early = std::future::poll_fn(|cx| std::task::Poll::Ready(Pin::new(&mut handle).poll(cx))).await;
+    assert!(early.is_pending(), "not written yet: {early:?}");
+    assert_eq!(handle.await, Outcome::Sent);
+    // A tight loop of sends yields now and then, so the other tasks of the thread (the peer's own among
+    // them) run while it queues.
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    for i in 0..1000 {
+        drop(peer.send(Message::FeeFilter(i)).await);
+    }
+    let ran = ticks.load(std::sync::atomic::Ordering::SeqCst);
+    ticker.abort();
+    assert!(ran > 0, "the loop of sends never yielded");
+    assert!(peer.is_connected());
 }
 
 #[tokio::test]
@@ -119,7 +151,7 @@ async fn a_held_event_stream_keeps_the_connection_open_without_handles() {
     let (a, b) = pair(regtest().events(4).build(), regtest().build()).await;
     let mut events = a.events().expect("configured");
     drop(a);
-    assert_eq!(b.send(Message::SendHeaders).await, Outcome::Sent);
+    assert_eq!(b.send(Message::SendHeaders).await.await, Outcome::Sent);
     match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
         Some(PeerEvent::Message { msg, .. }) => assert_eq!(msg, Message::SendHeaders),
         other => panic!("{other:?}"),
@@ -157,7 +189,7 @@ async fn a_received_frame_is_forwarded_unchanged() {
     let (c, d) = pair(regtest().build(), regtest().events(4).build()).await;
     let (mut from_a, mut at_d) = (b.events().expect("configured"), d.events().expect("configured"));
     let block = Message::Inv(vec![Inventory::new(InvType::BLOCK, Hash256([9; 32])); 3]);
-    assert_eq!(a.send(block.clone()).await, Outcome::Sent);
+    assert_eq!(a.send(block.clone()).await.await, Outcome::Sent);
     let Some(PeerEvent::Message { frame, .. }) = tokio::time::timeout(WAIT, next(&mut from_a)).await.unwrap() else {
         panic!("a message");
     };

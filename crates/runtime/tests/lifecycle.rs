@@ -200,7 +200,7 @@ async fn queue_message_after_disconnect_resolves_dropped_at_once() {
     wait_disconnect(&a).await;
     // ...and after.
     assert_eq!(resolved_now(a.queue_message(Message::GetAddr)).await, Outcome::Dropped);
-    assert_eq!(a.send(Message::FeeFilter(1)).await, Outcome::Dropped);
+    assert_eq!(a.send(Message::FeeFilter(1)).await.await, Outcome::Dropped);
     assert!(!a.stats().sent.contains_key("getaddr"));
 }
 
@@ -323,13 +323,13 @@ async fn a_remote_closing_the_stream_disconnects_with_remote_closed() {
 async fn a_message_invalid_at_the_negotiated_version_fails_and_the_peer_stays() {
     let (a, b) = pair(regtest().max_protocol_version(70_011).build(), regtest().build()).await;
     assert_eq!(a.protocol_version(), 70_011);
-    match a.send(Message::SendHeaders).await {
+    match a.send(Message::SendHeaders).await.await {
         Outcome::Failed(e) => assert!(e.to_string().contains("sendheaders"), "{e}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(a.queued_bytes(), 0);
     assert!(a.is_connected());
-    assert_eq!(a.send(Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(a.send(Message::GetAddr).await.await, Outcome::Sent);
     eventually("b reads the getaddr", || b.stats().received.contains_key("getaddr")).await;
     assert!(!b.stats().received.contains_key("sendheaders"));
     assert!(!b.wants_headers());
@@ -338,10 +338,10 @@ async fn a_message_invalid_at_the_negotiated_version_fails_and_the_peer_stays() 
     // Decred: addr no longer exists at 12.
     let (a, b) = pair(simnet().build(), simnet().build()).await;
     assert!(matches!(
-        a.send(dcr::Message::Addr(Vec::new())).await,
+        a.send(dcr::Message::Addr(Vec::new())).await.await,
         Outcome::Failed(_)
     ));
-    assert_eq!(a.send(dcr::Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(a.send(dcr::Message::GetAddr).await.await, Outcome::Sent);
     assert!(a.is_connected() && b.is_connected());
 }
 

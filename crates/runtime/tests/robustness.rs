@@ -52,7 +52,7 @@ impl<T: Send + 'static> BitcoinListener for Hang<T> {
 
 /// Pings `b` so that its listener starts hanging, then disconnects from `a`'s side: `b` must finish.
 async fn cancel_a_hanging_listener(a: Peer<Bitcoin>, b: Peer<Bitcoin>) {
-    assert_eq!(a.send(Message::Ping(5)).await, Outcome::Sent);
+    assert_eq!(a.send(Message::Ping(5)).await.await, Outcome::Sent);
     tokio::time::sleep(Duration::from_millis(50)).await;
     a.disconnect();
     tokio::time::timeout(WAIT, b.wait_for_disconnect())
@@ -219,7 +219,7 @@ async fn a_send_waiting_for_room_returns_when_the_peers_task_dies() {
     drop(a.try_send(big()).expect("room for one"));
     let waiting = tokio::spawn({
         let a = a.clone();
-        async move { a.send(big()).await }
+        async move { a.send(big()).await.await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send waits while the queue is full");

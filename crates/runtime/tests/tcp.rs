@@ -83,8 +83,8 @@ async fn messages_flow_both_ways_with_per_command_counters() {
     .await;
     use coinpeer_runtime::Outcome;
     use coinpeer_wire::bitcoin::Message;
-    assert_eq!(out.send(Message::FeeFilter(1000)).await, Outcome::Sent);
-    assert_eq!(out.send(Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(out.send(Message::FeeFilter(1000)).await.await, Outcome::Sent);
+    assert_eq!(out.send(Message::GetAddr).await.await, Outcome::Sent);
     // A ping is answered automatically; wait for the pong to come back.
     assert_eq!(inb.push_ping().await, Outcome::Sent);
     for _ in 0..200 {

@@ -296,7 +296,7 @@ async fn assert_stuck_write_disconnects_after(vectors: usize, deadline: Duration
     // A 1 KiB pipe the remote never drains: the write cannot finish.
     let (peer, _remote) = raw_peer(regtest().build(), 70_016, 1024).await;
     let start = Instant::now();
-    let outcome = peer.send(big_inv(vectors)).await;
+    let outcome = peer.send(big_inv(vectors)).await.await;
     assert_eq!(
         outcome,
         Outcome::Dropped,

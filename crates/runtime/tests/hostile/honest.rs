@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 pub(crate) async fn round_trip<D: Dialect>(peer: &Peer<D>, events: &mut PeerEvents<D>) -> Result<Duration, String> {
     let nonce = coinpeer_runtime::random_nonce();
     let start = Instant::now();
-    match peer.send(D::ping(nonce)).await {
+    match peer.send(D::ping(nonce)).await.await {
         Outcome::Sent => {}
         other => return Err(format!("ping not sent: {other:?}")),
     }

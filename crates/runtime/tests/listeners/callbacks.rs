@@ -24,7 +24,7 @@ struct CallsBack {
 impl BitcoinListener for CallsBack {
     async fn on_inv(&self, peer: &Peer<Bitcoin>, inv: &Vec<Inventory>) {
         let invs = peer.stats().received["inv"].messages;
-        let outcome = peer.send(btc::Message::GetData(inv.clone())).await;
+        let outcome = peer.send(btc::Message::GetData(inv.clone())).await.await;
         let sent = peer.stats().sent["getdata"].messages;
         peer.update_last_block_height(peer.last_block() + 1);
         let line = format!(
@@ -62,9 +62,9 @@ async fn a_listener_may_call_back_into_its_own_peer_without_deadlock() {
     settle(&a_rec, handshake_calls::<Bitcoin>()).await;
     settle(&b_rec, handshake_calls::<Bitcoin>()).await;
     let height = b.last_block();
-    assert_eq!(a.send(btc::Message::Inv(inventory())).await, Outcome::Sent);
-    assert_eq!(a.send(btc::Message::Ping(77)).await, Outcome::Sent);
-    assert_eq!(a.send(btc::Message::FeeFilter(5)).await, Outcome::Sent);
+    assert_eq!(a.send(btc::Message::Inv(inventory())).await.await, Outcome::Sent);
+    assert_eq!(a.send(btc::Message::Ping(77)).await.await, Outcome::Sent);
+    assert_eq!(a.send(btc::Message::FeeFilter(5)).await.await, Outcome::Sent);
     // The reader got past both callbacks: the later message reached the next listener. (Our pong to b's ping
     // may come in between; it is checked below.)
     let got = b_rec

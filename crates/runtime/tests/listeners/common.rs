@@ -66,13 +66,13 @@ pub(crate) async fn check_table<D: Dialect>(
     let mut expected = Vec::new();
     for (msg, method) in table {
         let command = msg.command();
-        assert_eq!(a.send(msg).await, Outcome::Sent, "{command}");
+        assert_eq!(a.send(msg).await.await, Outcome::Sent, "{command}");
         expected.push(method);
         let got = rec.wait_calls(expected.len()).await;
         assert_eq!(got, expected, "after {command}");
     }
     // A last message flushes anything late: the log must hold the table's calls and that one only.
-    assert_eq!(a.send(D::ping(1)).await, Outcome::Sent);
+    assert_eq!(a.send(D::ping(1)).await.await, Outcome::Sent);
     expected.push("on_ping");
     let got = rec.wait_calls(expected.len()).await;
     assert_eq!(got, expected);

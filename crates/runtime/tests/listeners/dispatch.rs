@@ -106,7 +106,7 @@ async fn bitcoin_on_block_gets_the_payload_bytes_it_was_decoded_from() {
     .await;
     let msg = btc::Message::Block(btc_block());
     let expected = payload_of(&msg, 70_016);
-    assert_eq!(a.send(msg).await, Outcome::Sent);
+    assert_eq!(a.send(msg).await.await, Outcome::Sent);
     assert_eq!(rec.wait_calls(1).await, ["on_block"]);
     let raw = rec.raw_block.lock().unwrap().clone().expect("raw payload");
     assert_eq!(&raw[..], &expected[..]);
@@ -124,7 +124,7 @@ async fn decred_on_block_gets_the_payload_bytes_it_was_decoded_from() {
     .await;
     let msg = dcr::Message::Block(dcr_block());
     let expected = payload_of(&msg, 12);
-    assert_eq!(a.send(msg).await, Outcome::Sent);
+    assert_eq!(a.send(msg).await.await, Outcome::Sent);
     assert_eq!(rec.wait_calls(1).await, ["on_block"]);
     let raw = rec.raw_block.lock().unwrap().clone().expect("raw payload");
     assert_eq!(&raw[..], &expected[..]);
@@ -145,7 +145,7 @@ async fn unknown_commands_reach_on_unknown_with_their_payload_and_keep_the_peer(
         command: Command::from_static("protoconf"),
         payload: payload.clone(),
     };
-    assert_eq!(a.send(msg).await, Outcome::Sent);
+    assert_eq!(a.send(msg).await.await, Outcome::Sent);
     assert_eq!(rec.wait_calls(1).await, ["on_unknown"]);
     assert_eq!(
         *rec.unknown.lock().unwrap(),
@@ -164,8 +164,8 @@ async fn unknown_commands_reach_on_unknown_with_their_payload_and_keep_the_peer(
         command: Command::from_static("getinitstat2"),
         payload: Bytes::new(),
     };
-    assert_eq!(a.send(msg).await, Outcome::Sent);
-    assert_eq!(a.send(dcr::Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(a.send(msg).await.await, Outcome::Sent);
+    assert_eq!(a.send(dcr::Message::GetAddr).await.await, Outcome::Sent);
     assert_eq!(rec.wait_calls(2).await, ["on_unknown", "on_get_addr"]);
     assert!(
         b.is_connected(),

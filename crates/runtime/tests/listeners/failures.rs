@@ -68,10 +68,10 @@ async fn assert_panic_disconnects_only_its_peer(at: &'static str) {
     match at {
         "on_write" => {
             // The panicking peer writes; the message itself was written before its hooks ran.
-            assert_eq!(b1.send(btc::Message::GetAddr).await, Outcome::Sent);
+            assert_eq!(b1.send(btc::Message::GetAddr).await.await, Outcome::Sent);
         }
-        "on_read" => assert_eq!(a1.send(btc::Message::FeeFilter(1)).await, Outcome::Sent),
-        _ => assert_eq!(a1.send(btc::Message::Inv(inventory())).await, Outcome::Sent),
+        "on_read" => assert_eq!(a1.send(btc::Message::FeeFilter(1)).await.await, Outcome::Sent),
+        _ => assert_eq!(a1.send(btc::Message::Inv(inventory())).await.await, Outcome::Sent),
     }
     tokio::time::timeout(WAIT, b1.wait_for_disconnect())
         .await
@@ -92,8 +92,8 @@ async fn assert_panic_disconnects_only_its_peer(at: &'static str) {
 
     // The other pair, on the same runtime, goes on.
     assert!(a2.is_connected() && b2.is_connected());
-    assert_eq!(a2.send(btc::Message::Inv(inventory())).await, Outcome::Sent);
-    assert_eq!(b2.send(btc::Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(a2.send(btc::Message::Inv(inventory())).await.await, Outcome::Sent);
+    assert_eq!(b2.send(btc::Message::GetAddr).await.await, Outcome::Sent);
     assert_eq!(healthy_rec.wait_calls(1).await, ["on_inv"]);
     assert!(a2.is_connected() && b2.is_connected());
 }

@@ -27,10 +27,10 @@ async fn read_and_write_hooks_count_every_message_on_both_sides() {
         } else {
             btc::Message::Inv(inventory())
         };
-        assert_eq!(a.send(msg).await, Outcome::Sent);
+        assert_eq!(a.send(msg).await.await, Outcome::Sent);
     }
     for _ in 0..B_TO_A {
-        assert_eq!(b.send(btc::Message::GetAddr).await, Outcome::Sent);
+        assert_eq!(b.send(btc::Message::GetAddr).await.await, Outcome::Sent);
     }
     // A send resolves after its write hooks ran, so the writers' counts are final already.
     let a_io = a_rec.io();

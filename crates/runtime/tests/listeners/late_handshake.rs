@@ -25,7 +25,7 @@ async fn assert_late_handshake_message_disconnects<D: Dialect>(
         handshake_calls::<D>(),
     )
     .await;
-    assert_eq!(a.send(msg).await, Outcome::Sent, "{command}");
+    assert_eq!(a.send(msg).await.await, Outcome::Sent, "{command}");
     tokio::time::timeout(WAIT, b.wait_for_disconnect())
         .await
         .expect("disconnects");

@@ -53,8 +53,8 @@ async fn listeners_run_in_the_order_they_were_added() {
             .build(),
     )
     .await;
-    assert_eq!(a.send(btc::Message::Inv(inventory())).await, Outcome::Sent);
-    assert_eq!(a.send(btc::Message::GetAddr).await, Outcome::Sent);
+    assert_eq!(a.send(btc::Message::Inv(inventory())).await.await, Outcome::Sent);
+    assert_eq!(a.send(btc::Message::GetAddr).await.await, Outcome::Sent);
     let mut rx = log.subscribe();
     tokio::time::timeout(WAIT, rx.wait_for(|v| v.len() >= 8))
         .await

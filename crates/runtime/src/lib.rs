@@ -7,7 +7,11 @@
 //! control messages ahead of bulk data) and runs the state machine's timers. One implementation serves both
 //! dialects through the [`Dialect`] trait: `Peer<Bitcoin>` and `Peer<Decred>`.
 //!
-//! Every queued message reports its [`Outcome`] exactly once. Listeners ([`BitcoinListener`]) run in order,
+//! Every queued message reports its [`Outcome`] exactly once, through the [`SendHandle`] its sending call
+//! returns. [`Peer::send`] waits only for room in the queue (its memory below the configured send buffer)
+//! and yields to the runtime now and then, so a loop of `send(..).await` is both back-pressured and
+//! pipelined; [`Peer::try_send`] says when the queue is full; [`Peer::queue_message`] never waits.
+//! Listeners ([`BitcoinListener`]) run in order,
 //! on the peer's task, while it goes on reading and writing; one that panics or runs past
 //! [`LISTENER_BUDGET`] disconnects only its own peer. Without listeners nothing is boxed or queued for them.
 //!
@@ -15,8 +19,9 @@
 //! - a stranger may make us hold at most 64 KiB before its verack; unknown commands are skipped unbuffered;
 //! - inventory is trickled ([`Peer::queue_inventory`]) in batches of at most 1000 at a random
 //!   [`TrickleInterval`], skipping what the remote already knows; blocks leave at once;
-//! - every item we request has a deadline ([`StallConfig`]); each answer of a kind extends the rest of that
-//!   kind; a remote that does not answer is disconnected with [`DisconnectReason::Stall`];
+//! - every item we request has a deadline ([`StallConfig`]); each answer of a kind, given in request order,
+//!   extends the rest of that kind; a remote that does not answer is disconnected with
+//!   [`DisconnectReason::Stall`];
 //! - idle and ping timeouts count whole messages, not bytes;
 //! - a remote that stops reading is disconnected with [`DisconnectReason::SlowReader`] once a write outlives
 //!   its deadline or the queue reaches its memory cap;

@@ -24,7 +24,8 @@ use tokio_util::sync::CancellationToken;
 /// Ids are process-unique and start at 1, as btcd numbers its peers.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Received messages of unknown commands are counted under this name in [`StatsSnapshot::received`].
+/// Received messages of unknown commands are counted under this name in
+/// [`StatsSnapshot::received`](crate::StatsSnapshot::received).
 pub const UNKNOWN_COMMANDS: &str = "(unknown)";
 
 /// Now, on the clock tokio controls (so that tests with paused time move the state machine's clock too).

@@ -42,6 +42,8 @@ impl<D: Dialect> Connection<D> {
     /// Takes the `n` bytes the transport appended to [`input_buffer`](Self::input_buffer).
     pub fn handle_buffered(&mut self, n: usize, now: Instant) {
         if !matches!(self.state, State::Handshaking(_) | State::Open) {
+            // Input is ignored once closing: what a transport read in anyway is not kept.
+            *self.frames.buffer_mut() = BytesMut::new();
             return;
         }
         self.stats.bytes_received += n as u64;

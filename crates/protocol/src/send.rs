@@ -58,7 +58,8 @@ impl<D: Dialect> Connection<D> {
     /// Counts `bytes` more against the caps ([`Config::send_buffer`], [`Config::max_queued_bytes`]) for
     /// message `id` while it waits to be written: memory the application keeps for it, such as a driver's
     /// copy of the message for listeners that hear it written. Over `max_queued_bytes` the remote is
-    /// disconnected as a slow reader. Nothing happens if `id` is no longer queued.
+    /// disconnected as a slow reader. Call it right after `send`: once the transport has been offered the
+    /// frame (or it was refused, or the connection closed), nothing is charged.
     ///
     /// [`Config::send_buffer`]: crate::Config::send_buffer
     /// [`Config::max_queued_bytes`]: crate::Config::max_queued_bytes

@@ -3,10 +3,12 @@
 //! Items are tracked one by one (a `getdata` for three blocks waits for three answers), as dcrd does, with
 //! btcd's progress rule on top: an answer of the awaited kind extends the deadlines of the rest of that
 //! kind, so a slow but honest peer serving many large blocks is never cut off, while one that stops
-//! answering is. Only an answer to the oldest request still outstanding of its kind counts as progress:
-//! nodes serve requests in order, and under btcd's plain rule a remote could withhold one block forever
-//! by serving the ones requested after it. Deadlines run on the active clock (see `Pauses`): time the
-//! application held input back is not the remote's fault.
+//! answering is. Nodes serve each request message (a batch: one `getdata`) in turn, in order, and list what
+//! they lack in one `notfound` at the end of that batch; so an answer counts as progress only if it comes
+//! from the batch of the oldest request still outstanding of its kind (or an older one). Under btcd's plain
+//! rule a remote could withhold one block forever by serving the ones requested after it; now it gains at
+//! most the time it takes to serve that block's own batch. Deadlines run on the active clock (see
+//! `Pauses`): time the application held input back is not the remote's fault.
 
 use crate::dialect::{Awaited, Expect};
 use std::collections::{HashMap, VecDeque};
@@ -20,7 +22,7 @@ pub const DEFAULT_MAX_OUTSTANDING_REQUESTS: usize = 75_000;
 #[non_exhaustive]
 pub struct StallConfig {
     /// How long an answer may take (default 30 s), counted from the request or from the latest answer of
-    /// the same kind given in request order, whichever is later.
+    /// the same kind that kept to request order (see the module's notes), whichever is later.
     pub timeout: Duration,
     /// How long a `headers` answer to our `getheaders` may take. `None` (the default) does not track
     /// `getheaders` at all: a remote with nothing new may rightly stay silent (btcd #725).
@@ -55,6 +57,8 @@ struct Pending {
     kind: &'static str,
     /// Tells this request from an older one for the same item still listed in its kind's order.
     seq: u64,
+    /// The batch (request message) of the first request for it still outstanding: a remote answers that one.
+    batch: u64,
 }
 
 /// The items of one kind (one reply command), oldest first.
@@ -74,6 +78,8 @@ pub(crate) struct StallTracker {
     items: HashMap<Awaited, Pending>,
     kinds: HashMap<&'static str, Kind>,
     next_seq: u64,
+    /// The batch requests are being added to.
+    batch: u64,
 }
 
 impl StallTracker {
@@ -83,6 +89,7 @@ impl StallTracker {
             items: HashMap::new(),
             kinds: HashMap::new(),
             next_seq: 0,
+            batch: 0,
         }
     }
 
@@ -107,6 +114,11 @@ impl StallTracker {
         self.config.max_outstanding
     }
 
+    /// Starts a new batch: the requests of one message written to the remote.
+    pub(crate) fn begin_batch(&mut self) {
+        self.batch += 1;
+    }
+
     /// Starts (or restarts: a newer request replaces an older one) the wait for an answer.
     pub(crate) fn expect(&mut self, expect: Expect, now: Instant) {
         let (key, kind, timeout) = match expect {
@@ -119,7 +131,8 @@ impl StallTracker {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.items.insert(key, Pending { kind, seq });
+        let batch = self.items.get(&key).map_or(self.batch, |older| older.batch);
+        self.items.insert(key, Pending { kind, seq, batch });
         let k = self.kinds.entry(kind).or_default();
         k.timeout = timeout;
         k.order.push_back((now, seq, key));
@@ -131,8 +144,8 @@ impl StallTracker {
         }
     }
 
-    /// Ends the wait for `awaited` if it was awaited. If it was the oldest request of its kind still
-    /// outstanding, its kind made progress; an answer that skips an older request extends nothing.
+    /// Ends the wait for `awaited` if it was awaited. Its kind made progress unless the oldest request of
+    /// that kind still outstanding is from an earlier batch: that batch was served, and the item skipped.
     pub(crate) fn answered(&mut self, awaited: Awaited, now: Instant) {
         let Some(p) = self.items.remove(&awaited) else {
             return;
@@ -141,17 +154,18 @@ impl StallTracker {
             return;
         };
         let items = &self.items;
-        while let Some(&(_, seq, key)) = k.order.front() {
-            if seq == p.seq {
-                k.order.pop_front();
-                k.progress = Some(now);
-                return;
-            }
-            if items.get(&key).is_some_and(|live| live.seq == seq) {
-                // An older request is still outstanding: answered out of order.
-                return;
-            }
-            k.order.pop_front();
+        let oldest = loop {
+            let Some(&(_, seq, key)) = k.order.front() else {
+                break None;
+            };
+            match items.get(&key) {
+                Some(live) if live.seq == seq => break Some(live.batch),
+                // Answered or asked for again since: the front is found further on.
+                _ => k.order.pop_front(),
+            };
+        };
+        if oldest.map_or(true, |batch| p.batch <= batch) {
+            k.progress = Some(now);
         }
     }
 
@@ -238,14 +252,15 @@ mod tests {
     }
 
     #[test]
-    fn answers_that_skip_the_oldest_request_do_not_extend_it() {
+    fn answers_from_later_batches_do_not_extend_an_item_skipped() {
         let t0 = Instant::now();
         let s_ = |n| t0 + Duration::from_secs(n);
         let mut s = StallTracker::new(StallConfig::default());
+        // Block 0 in one getdata, blocks 1..3 in later ones: serving those means block 0 was skipped.
         for n in 0..4 {
+            s.begin_batch();
             s.expect(block(n), t0);
         }
-        // Block 0 is withheld while the others arrive well within their time.
         for n in 1..4 {
             s.answered(answer(n), s_(10 * n as u64));
         }
@@ -254,27 +269,41 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_out_of_order_keeps_the_time_an_answer_in_order_gave() {
+    fn answers_from_the_same_batch_extend_an_item_its_notfound_will_list() {
         let t0 = Instant::now();
         let s_ = |n| t0 + Duration::from_secs(n);
         let mut s = StallTracker::new(StallConfig::default());
-        for n in 0..4 {
+        // One getdata of 16 blocks; the remote lacks block 0 and says so in a notfound once the batch is
+        // served, as btcd, dcrd and Bitcoin Core do.
+        s.begin_batch();
+        for n in 0..16 {
             s.expect(block(n), t0);
         }
-        s.answered(answer(0), s_(20));
-        assert_eq!(
-            s.next_deadline(),
-            Some((s_(50), "block")),
-            "block 1 waits from the answer in order"
-        );
-        s.answered(answer(3), s_(40));
-        assert_eq!(
-            s.next_deadline(),
-            Some((s_(50), "block")),
-            "block 3 skipped 1 and 2: no more time"
-        );
-        s.answered(answer(1), s_(45));
-        assert_eq!(s.next_deadline(), Some((s_(75), "block")), "block 2 is next in order");
+        for n in 1..16 {
+            let at = s_(3 * n as u64);
+            assert_eq!(s.overdue(at), None, "block {n}");
+            s.answered(answer(n), at);
+        }
+        assert_eq!(s.next_deadline(), Some((s_(45 + 30), "block")));
+        s.answered(answer(0), s_(46));
+        assert_eq!(s.next_deadline(), None);
+    }
+
+    #[test]
+    fn an_item_asked_for_again_is_answered_in_the_batch_it_was_first_asked_in() {
+        let t0 = Instant::now();
+        let s_ = |n| t0 + Duration::from_secs(n);
+        let mut s = StallTracker::new(StallConfig::default());
+        s.begin_batch();
+        s.expect(block(0), t0);
+        s.expect(block(1), t0);
+        s.begin_batch();
+        s.expect(block(0), s_(1));
+        // Served in order, 25 s a block: block 0 answers the first getdata and extends block 1.
+        s.answered(answer(0), s_(25));
+        assert_eq!(s.next_deadline(), Some((s_(55), "block")));
+        s.answered(answer(1), s_(50));
+        assert_eq!(s.next_deadline(), None);
     }
 
     #[test]

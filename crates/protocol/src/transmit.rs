@@ -39,6 +39,8 @@ impl<D: Dialect> Connection<D> {
                 self.keepalive.on_ping_written(nonce, now, active);
             }
             if let Some(stall) = &mut self.stall {
+                // A frame's requests are one batch: the remote serves them together, in order.
+                stall.begin_batch();
                 for e in f.expects {
                     stall.expect(e, active);
                 }

@@ -80,4 +80,9 @@ fn closing_lets_go_of_a_frame_partly_received() {
     s.c.close(s.now);
     assert_eq!(s.c.buffered_input(), 0);
     assert_eq!(s.c.input_buffer().capacity(), 0, "its allocation is let go");
+    // A transport that goes on reading into the buffer while the final messages drain: nothing is kept.
+    s.c.input_buffer().extend_from_slice(&frame[..4096]);
+    s.c.handle_buffered(4096, s.now);
+    assert_eq!(s.c.buffered_input(), 0);
+    assert_eq!(s.c.input_buffer().capacity(), 0);
 }

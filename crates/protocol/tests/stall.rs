@@ -66,11 +66,13 @@ fn a_slow_but_steady_peer_is_never_cut_and_silence_after_its_last_answer_is() {
 }
 
 #[test]
-fn a_peer_withholding_one_block_while_serving_the_rest_stalls_at_that_blocks_deadline() {
-    // Under btcd's plain rule every answer extends every other block, so serving blocks 1..15 every
-    // second would hold block 0 back for as long as the remote liked. Only answers in request order count.
+fn a_peer_serving_later_getdatas_while_withholding_an_earlier_block_stalls_at_its_deadline() {
+    // Under btcd's plain rule every answer extends every other block, so serving the blocks of later
+    // requests would hold block 0 back for as long as the remote liked. Nodes serve each getdata in turn:
+    // answers from a later one mean block 0's was served without it.
     let mut s = Scripted::bitcoin();
-    s.c.send(getdata_blocks(0..16), s.now).unwrap();
+    s.c.send(getdata_blocks([0]), s.now).unwrap();
+    s.c.send(getdata_blocks(1..16), s.now).unwrap();
     s.flush();
     for n in 1..16 {
         s.at(secs(u64::from(n)));
@@ -78,6 +80,54 @@ fn a_peer_withholding_one_block_while_serving_the_rest_stalls_at_that_blocks_dea
     }
     assert_eq!(s.c.pending_requests(), 1);
     s.cut_exactly_at(secs(30), stall("block"));
+}
+
+#[test]
+fn within_one_getdata_withholding_a_block_gains_only_the_time_the_rest_take() {
+    let mut s = Scripted::bitcoin();
+    s.c.send(getdata_blocks(0..16), s.now).unwrap();
+    s.flush();
+    for n in 1..16 {
+        s.at(secs(u64::from(n)));
+        s.receive(&Message::Block(btc_block(n)));
+    }
+    s.cut_exactly_at(secs(15 + 30), stall("block"));
+}
+
+#[test]
+fn an_honest_peer_lacking_the_first_block_of_a_getdata_says_so_at_its_end_and_stays() {
+    // btcd, dcrd and Bitcoin Core send what they have first and one notfound for the rest after it.
+    let mut s = Scripted::bitcoin();
+    let Message::GetData(items) = getdata_blocks(0..16) else {
+        unreachable!()
+    };
+    s.c.send(Message::GetData(items.clone()), s.now).unwrap();
+    s.flush();
+    for n in 1..16 {
+        s.at(secs(3 * u64::from(n)));
+        s.receive(&Message::Block(btc_block(n)));
+    }
+    s.at(secs(46));
+    s.receive(&Message::NotFound(items[..1].to_vec()));
+    assert!(s.c.is_open(), "{:?}", s.c.disconnect_reason());
+    assert_eq!(s.c.pending_requests(), 0);
+}
+
+#[test]
+fn a_block_asked_for_twice_is_answered_for_its_first_request() {
+    let mut s = Scripted::bitcoin();
+    s.c.send(getdata_blocks([0, 1]), s.now).unwrap();
+    s.flush();
+    s.at(secs(1));
+    s.c.send(getdata_blocks([0]), s.now).unwrap();
+    s.flush();
+    // Served in order, 25 s a block: block 0 answers the first getdata, and block 1 gets its time from it.
+    s.at(secs(25));
+    s.receive(&Message::Block(btc_block(0)));
+    s.at(secs(50));
+    assert!(s.c.is_open(), "{:?}", s.c.disconnect_reason());
+    s.receive(&Message::Block(btc_block(1)));
+    assert_eq!(s.c.pending_requests(), 0);
 }
 
 #[test]

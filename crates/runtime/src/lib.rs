@@ -19,9 +19,9 @@
 //! - a stranger may make us hold at most 64 KiB before its verack; unknown commands are skipped unbuffered;
 //! - inventory is trickled ([`Peer::queue_inventory`]) in batches of at most 1000 at a random
 //!   [`TrickleInterval`], skipping what the remote already knows; blocks leave at once;
-//! - every item we request has a deadline ([`StallConfig`]); each answer of a kind, given in request order,
-//!   extends the rest of that kind; a remote that does not answer is disconnected with
-//!   [`DisconnectReason::Stall`];
+//! - every item we request has a deadline ([`StallConfig`]); each answer of a kind extends the rest of that
+//!   kind, unless it skips an item of an earlier request message; a remote that does not answer is
+//!   disconnected with [`DisconnectReason::Stall`];
 //! - idle and ping timeouts count whole messages, not bytes;
 //! - a remote that stops reading is disconnected with [`DisconnectReason::SlowReader`] once a write outlives
 //!   its deadline or the queue reaches its memory cap;
@@ -51,9 +51,10 @@ pub use coinpeer_protocol::{Awaited, Expect, StallConfig};
 pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, QUEUED_FRAME_OVERHEAD};
 pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 
-/// What each message queued through a [`Peer`] costs against its queue caps beyond its wire bytes: its frame's
-/// bookkeeping in the state machine ([`QUEUED_FRAME_OVERHEAD`]) and the runtime's for its [`SendHandle`].
-/// With listeners, the copy of the message kept for `on_write` counts as much again as its frame.
+/// What each message queued through a [`Peer`] costs against its queue caps beyond its wire bytes (and the
+/// requests it makes, for stall detection): its frame's bookkeeping in the state machine
+/// ([`QUEUED_FRAME_OVERHEAD`]) and the runtime's for its [`SendHandle`]. With listeners, the copy of the
+/// message kept for `on_write` counts as much again as its frame (a decoded message may take more).
 pub const QUEUED_MESSAGE_OVERHEAD: usize = QUEUED_FRAME_OVERHEAD + driver::HANDLE_OVERHEAD;
 pub use config::{
     HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,

@@ -61,31 +61,34 @@ impl<D: Dialect> Peer<D> {
     /// budget), so that the peer's task writes while the caller goes on queueing. Once disconnected, the
     /// handle resolves dropped at once.
     pub async fn send(&self, msg: D::Message) -> SendHandle {
-        self.wait_for_room().await;
-        self.queue_message(msg)
+        self.send_when_room(Cow::Owned(msg)).await
     }
 
     /// Like [`send`](Self::send), for a message the caller keeps (see
     /// [`queue_message_ref`](Self::queue_message_ref)).
     pub async fn send_ref(&self, msg: &D::Message) -> SendHandle {
-        self.wait_for_room().await;
-        self.queue_message_ref(msg)
+        self.send_when_room(Cow::Borrowed(msg)).await
     }
 
-    async fn wait_for_room(&self) {
+    async fn send_when_room(&self, msg: Cow<'_, D::Message>) -> SendHandle {
         tokio::task::coop::consume_budget().await;
-        if self.is_connected() && !self.has_room() {
-            let _waiting = RoomWaiter::new(&self.shared.room_waiters);
-            loop {
-                let room = self.shared.room.notified();
-                tokio::pin!(room);
-                // Registered before the check, so that a wake-up in between is not lost.
-                room.as_mut().enable();
-                if !self.is_connected() || self.has_room() {
-                    break;
+        let mut waiting = None;
+        loop {
+            let room = self.shared.room.notified();
+            tokio::pin!(room);
+            // Registered before the check, so that a wake-up in between is not lost.
+            room.as_mut().enable();
+            {
+                // Room is checked and taken under one lock: senders racing for the last room cannot all
+                // pass the check and overshoot the buffer together.
+                let mut core = self.core();
+                let open = !self.shared.closing.is_cancelled() && core.conn.disconnect_reason().is_none();
+                if !open || (core.conn.queued_memory() as u64) < self.shared.send_buffer {
+                    return self.queue_locked(&mut core, msg, None);
                 }
-                room.await;
             }
+            waiting.get_or_insert_with(|| RoomWaiter::new(&self.shared.room_waiters));
+            room.await;
         }
     }
 

@@ -133,6 +133,45 @@ async fn send_returns_once_queued_and_a_loop_of_sends_lets_other_tasks_run() {
     assert!(peer.is_connected());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn senders_racing_for_room_go_past_the_send_buffer_by_one_message_at_most() {
+    // A remote that never reads; eight senders of 36 KB messages against a 64 KiB buffer.
+    const BUFFER: u64 = 64 * 1024;
+    let (peer, _remote) = raw_peer(regtest().send_buffer(BUFFER).build(), 70_016, 1024).await;
+    let big = || Message::Inv(vec![Inventory::new(InvType::TX, Hash256([1; 32])); 1000]);
+    let one = {
+        let before = peer.queued_bytes();
+        let handle = peer.queue_message(big());
+        let one = peer.queued_bytes() - before;
+        drop(handle);
+        one
+    };
+    let senders: Vec<_> = (0..8)
+        .map(|_| {
+            let peer = peer.clone();
+            tokio::spawn(async move {
+                for _ in 0..4 {
+                    drop(peer.send(big()).await);
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let queued = peer.queued_bytes();
+    assert!(queued >= BUFFER, "the buffer filled: {queued}");
+    assert!(
+        queued < BUFFER + one,
+        "{queued} bytes queued: past the buffer by more than one message of {one}"
+    );
+    peer.disconnect();
+    for s in senders {
+        tokio::time::timeout(WAIT, s)
+            .await
+            .expect("senders end")
+            .expect("no panic");
+    }
+}
+
 #[tokio::test]
 async fn dropping_every_handle_closes_the_connection() {
     let (a, b) = pair(regtest().build(), regtest().build()).await;

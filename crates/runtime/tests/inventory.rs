@@ -159,6 +159,30 @@ async fn immediate_items_leave_at_once_alone_and_only_once() {
     assert_eq!(items, [tx(1)]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threads_announcing_one_item_at_once_announce_it_once() {
+    let (peer, _remote) = bitcoin(TrickleInterval::default()).await;
+    for n in 0..200 {
+        // Four threads released together, each announcing item n.
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let (peer, barrier) = (peer.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    peer.queue_inventory_immediate(tx(n)).is_some()
+                })
+            })
+            .collect();
+        let announced = threads
+            .into_iter()
+            .map(|t| t.join().expect("no panic"))
+            .filter(|&a| a)
+            .count();
+        assert_eq!(announced, 1, "item {n} announced {announced} times");
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn known_items_expire_after_15_minutes() {
     let (peer, _remote) = bitcoin(TrickleInterval::default()).await;

@@ -16,8 +16,9 @@ use std::time::Instant;
 
 /// The write window grows to this many bytes, or [`WINDOW_FRAMES`] frames, whichever comes first.
 const WINDOW_BYTES: usize = 256 * 1024;
-/// At most this many frames in the window (one `writev` each).
-pub(crate) const WINDOW_FRAMES: usize = 64;
+/// At most this many frames in the window, offered to one vectored write (Linux takes up to 1,024 slices in
+/// one `writev`): small messages then leave a thousand to a system call, not 64.
+pub(crate) const WINDOW_FRAMES: usize = 1024;
 /// The shared encoding buffer's allocations: the first of a burst is small (a quiet connection sends a
 /// frame or two), each next one twice the last, up to the largest.
 const ARENA_FIRST: usize = 1024;

@@ -31,8 +31,8 @@ use tracing::{debug, Instrument};
 
 /// Bytes read from the socket per call.
 const READ_CHUNK: usize = 64 * 1024;
-/// Slices handed to one vectored write.
-const WRITE_SLICES: usize = 64;
+/// Slices handed to one vectored write: Linux's `IOV_MAX`, and the connection's window of frames.
+const WRITE_SLICES: usize = 1024;
 /// Turns of the loop per poll before the task yields to others.
 const TURNS_PER_POLL: usize = 4;
 /// Listener jobs and undelivered events that may wait before reading pauses, and their bytes: whichever

@@ -33,6 +33,8 @@ use tracing::{debug, Instrument};
 const READ_CHUNK: usize = 64 * 1024;
 /// Slices handed to one vectored write: Linux's `IOV_MAX`, and the connection's window of frames.
 const WRITE_SLICES: usize = 1024;
+/// Slices tried first, enough for the usual write of a quiet peer.
+const FEW_SLICES: usize = 16;
 /// Turns of the loop per poll before the task yields to others.
 const TURNS_PER_POLL: usize = 4;
 /// Listener jobs and undelivered events that may wait before reading pauses, and their bytes: whichever
@@ -247,11 +249,17 @@ impl<D: Dialect, S: AsyncRead + AsyncWrite> Driver<D, S> {
     fn write(&mut self, cx: &mut Context<'_>, core: &mut Core<D>, now: std::time::Instant) -> bool {
         let mut wrote = false;
         while core.conn.wants_to_transmit() && !core.conn.is_closed() {
-            let result = {
+            // A few slices first (a ping, an answer): the full array is 16 KiB to set up for each write.
+            let few = {
+                let mut slices = [IoSlice::new(&[]); FEW_SLICES];
+                let n = core.conn.transmit_slices(now, &mut slices);
+                (n < FEW_SLICES).then(|| self.stream.as_mut().poll_write_vectored(cx, &slices[..n]))
+            };
+            let result = few.unwrap_or_else(|| {
                 let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
                 let n = core.conn.transmit_slices(now, &mut slices);
                 self.stream.as_mut().poll_write_vectored(cx, &slices[..n])
-            };
+            });
             match result {
                 Poll::Ready(Ok(0)) => core.conn.handle_io_error(std::io::ErrorKind::WriteZero, now),
                 Poll::Ready(Ok(n)) => {

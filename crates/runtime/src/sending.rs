@@ -94,17 +94,15 @@ impl<D: Dialect> Peer<D> {
 
     /// Queues `msg` if the queue has room; otherwise gives it back, saying why.
     pub fn try_send(&self, msg: D::Message) -> Result<SendHandle, TrySendError<D::Message>> {
-        if !self.is_connected() {
+        // Checked and queued under one lock, as `send` does.
+        let mut core = self.core();
+        if self.shared.closing.is_cancelled() || core.conn.disconnect_reason().is_some() {
             return Err(TrySendError::Closed(msg));
         }
-        if !self.has_room() {
+        if core.conn.queued_memory() as u64 >= self.shared.send_buffer {
             return Err(TrySendError::Full(msg));
         }
-        Ok(self.queue_message(msg))
-    }
-
-    fn has_room(&self) -> bool {
-        (self.core().conn.queued_memory() as u64) < self.shared.send_buffer
+        Ok(self.queue_locked(&mut core, Cow::Owned(msg), None))
     }
 
     /// Queues a frame received from another peer (from [`PeerEvent::Message`](crate::PeerEvent)) as it is:

@@ -138,8 +138,8 @@ impl SendQueue {
     /// Counts `bytes` more for the queued frame of `id`; returns whether it is still queued (not yet
     /// taken into the write window: the caller holds the connection since it was pushed).
     pub(crate) fn hold(&mut self, id: SendId, bytes: usize) -> bool {
-        let queued = self.bulk.iter_mut().rev().chain(self.control.iter_mut().rev());
-        match queued.into_iter().find(|f| f.id == Some(id)) {
+        let mut queued = self.bulk.iter_mut().rev().chain(self.control.iter_mut().rev());
+        match queued.find(|f| f.id == Some(id)) {
             Some(frame) => {
                 frame.held += bytes;
                 self.memory += bytes;

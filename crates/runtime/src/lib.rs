@@ -48,7 +48,7 @@ mod stats;
 mod stream;
 
 pub use coinpeer_protocol::{Awaited, Expect, StallConfig};
-pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, QUEUED_FRAME_OVERHEAD};
+pub use coinpeer_protocol::{DisconnectReason, ProtocolViolation, Session, QUEUED_FRAME_OVERHEAD};
 pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 
 /// What each message queued through a [`Peer`] costs against its queue caps beyond its wire bytes (and the

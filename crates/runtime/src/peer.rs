@@ -237,9 +237,9 @@ impl<D: Dialect> Peer<D> {
         }
     }
 
-    /// The peer's events, once: messages with their frames, then the disconnect. `None` if the
-    /// configuration did not ask for them ([`PeerConfigBuilder::events`](crate::PeerConfigBuilder::events))
-    /// or they were taken already.
+    /// The peer's events, once: what the handshake settled, messages with their frames, then the
+    /// disconnect. `None` if the configuration did not ask for them
+    /// ([`PeerConfigBuilder::events`](crate::PeerConfigBuilder::events)) or they were taken already.
     pub fn events(&self) -> Option<PeerEvents<D>> {
         self.shared.events.as_ref()?;
         if self.shared.events_taken.swap(true, Ordering::SeqCst) {
@@ -248,6 +248,7 @@ impl<D: Dialect> Peer<D> {
         self.shared.stream_alive.store(true, Ordering::SeqCst);
         Some(PeerEvents {
             shared: self.shared.clone(),
+            started: false,
             done: false,
         })
     }

@@ -2,7 +2,7 @@
 
 use crate::peer::Shared;
 use crate::Dialect;
-use coinpeer_protocol::DisconnectReason;
+use coinpeer_protocol::{DisconnectReason, Session};
 use coinpeer_wire::Frame;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -13,6 +13,9 @@ use std::task::{Context, Poll};
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PeerEvent<M> {
+    /// The handshake completed: what it settled (the negotiated version, the remote's version message, the
+    /// clock offset, the features in force). Always the first event.
+    Connected(Arc<Session>),
     /// A message from the remote, with the frame it came in: its raw payload is shared, not copied, and
     /// can be forwarded as it is.
     Message {
@@ -29,6 +32,8 @@ pub enum PeerEvent<M> {
 /// the time); once it and every [`Peer`](crate::Peer) handle are dropped, the connection closes.
 pub struct PeerEvents<D: Dialect> {
     pub(crate) shared: Arc<Shared<D>>,
+    /// The handshake was reported.
+    pub(crate) started: bool,
     /// The disconnect was reported.
     pub(crate) done: bool,
 }
@@ -44,6 +49,14 @@ impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
     type Item = PeerEvent<D::Message>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if !self.started {
+            // A stream is only had from a peer whose handshake completed: that comes first, reported here
+            // rather than queued.
+            self.started = true;
+            if let Some(session) = self.shared.session.get() {
+                return Poll::Ready(Some(PeerEvent::Connected(session.clone())));
+            }
+        }
         let queue = self
             .shared
             .events

@@ -24,11 +24,28 @@ async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
     std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
 }
 
+/// A peer's event stream, past its first event: the handshake's.
+async fn after_connected(peer: &coinpeer_runtime::Peer<Bitcoin>) -> coinpeer_runtime::PeerEvents<Bitcoin> {
+    let mut events = peer.events().expect("configured");
+    match next(&mut events).await {
+        Some(PeerEvent::Connected(_)) => events,
+        other => panic!("the first event is the handshake's: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn events_arrive_in_order_with_their_frames_then_the_disconnect() {
     let (a, b) = pair(regtest().build(), regtest().events(16).build()).await;
     let mut events = b.events().expect("configured");
     assert!(b.events().is_none(), "taken once");
+    match next(&mut events).await {
+        Some(PeerEvent::Connected(session)) => {
+            assert_eq!(session.version, 70016, "the negotiated version");
+            assert_eq!(session.direction, coinpeer_runtime::Direction::Inbound);
+            assert_eq!(session.remote.version, 70016, "the remote's version message");
+        }
+        other => panic!("the handshake comes first: {other:?}"),
+    }
     assert_eq!(a.send(Message::FeeFilter(7)).await.await, Outcome::Sent);
     assert_eq!(a.send(Message::SendHeaders).await.await, Outcome::Sent);
     for expected in [Message::FeeFilter(7), Message::SendHeaders] {
@@ -59,7 +76,7 @@ async fn events_arrive_in_order_with_their_frames_then_the_disconnect() {
 #[tokio::test]
 async fn a_full_event_stream_pauses_reading_without_losing_events() {
     let (a, b) = pair(regtest().build(), regtest().events(2).build()).await;
-    let mut events = b.events().expect("configured");
+    let mut events = after_connected(&b).await;
     for i in 0..200 {
         drop(a.queue_message(Message::FeeFilter(i)));
     }
@@ -188,7 +205,7 @@ async fn dropping_every_handle_closes_the_connection() {
 #[tokio::test]
 async fn a_held_event_stream_keeps_the_connection_open_without_handles() {
     let (a, b) = pair(regtest().events(4).build(), regtest().build()).await;
-    let mut events = a.events().expect("configured");
+    let mut events = after_connected(&a).await;
     drop(a);
     assert_eq!(b.send(Message::SendHeaders).await.await, Outcome::Sent);
     match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
@@ -226,7 +243,7 @@ async fn a_received_frame_is_forwarded_unchanged() {
     // a -> b, then b's frames go out through c to d, as a relay's would.
     let (a, b) = pair(regtest().build(), regtest().events(4).build()).await;
     let (c, d) = pair(regtest().build(), regtest().events(4).build()).await;
-    let (mut from_a, mut at_d) = (b.events().expect("configured"), d.events().expect("configured"));
+    let (mut from_a, mut at_d) = (after_connected(&b).await, after_connected(&d).await);
     let block = Message::Inv(vec![Inventory::new(InvType::BLOCK, Hash256([9; 32])); 3]);
     assert_eq!(a.send(block.clone()).await.await, Outcome::Sent);
     let Some(PeerEvent::Message { frame, .. }) = tokio::time::timeout(WAIT, next(&mut from_a)).await.unwrap() else {
@@ -246,7 +263,7 @@ async fn a_received_frame_is_forwarded_unchanged() {
 #[tokio::test]
 async fn a_message_queued_by_reference_is_sent_as_queue_message_sends_it() {
     let (a, b) = pair(regtest().build(), regtest().events(8).build()).await;
-    let mut events = b.events().expect("configured");
+    let mut events = after_connected(&b).await;
     let inv = Message::Inv(vec![Inventory::new(InvType::TX, Hash256([4; 32]))]);
     assert_eq!(a.queue_message_ref(&inv).await, Outcome::Sent);
     assert_eq!(

@@ -58,6 +58,8 @@ async fn burst_buffers_are_kept_while_busy_and_let_go_after_a_quiet_moment() {
     )
     .await;
     let mut events = b.events().expect("configured");
+    // First, the handshake's event.
+    assert!(matches!(events.recv().await, Some(PeerEvent::Connected(_))));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = live();
 

@@ -62,6 +62,8 @@ async fn a_peer_closed_while_busy_lets_its_burst_buffers_go() {
     )
     .await;
     let mut events = b.events().expect("configured");
+    // First, the handshake's event.
+    assert!(matches!(events.recv().await, Some(PeerEvent::Connected(_))));
     // Quiet: both have let go of what the handshake used.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle = live();
@@ -117,6 +119,8 @@ async fn events_read_after_the_peer_went_quiet_let_their_room_go() {
     )
     .await;
     let mut events = b.events().expect("configured");
+    // First, the handshake's event.
+    assert!(matches!(events.recv().await, Some(PeerEvent::Connected(_))));
     // The same burst read at once: what the in-memory pipe keeps of it is there before the measure.
     ping_burst(&a, &mut events, 500, false).await;
     let quiet = live();

@@ -35,9 +35,6 @@ pub enum HandshakeError {
     /// The handshake did not complete in time.
     #[error("handshake timed out")]
     Timeout,
-    /// The caller's newest-block source failed, so no version message could be built.
-    #[error("newest block unavailable: {0}")]
-    NewestBlock(String),
 }
 
 /// A configuration that cannot produce a valid version message.

@@ -12,8 +12,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Where the height of our best block comes from; an error fails the handshake.
-pub type NewestBlock = Arc<dyn Fn() -> Result<i32, String> + Send + Sync>;
+/// Where the height of our best block comes from; an error keeps the peer from starting
+/// ([`ConnectError::NewestBlock`](crate::ConnectError::NewestBlock)).
+pub type NewestBlock = Arc<dyn Fn() -> Result<i32, BoxError> + Send + Sync>;
+
+/// An error of the application's own, carried as it is.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Maps the remote's socket address to the address written in our version message (e.g. to resolve an
 /// onion host behind a proxy).

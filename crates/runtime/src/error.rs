@@ -15,6 +15,9 @@ pub enum ConnectError {
     /// The configuration cannot produce a version message.
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
+    /// The configured source of our newest block's height failed, so no version message could be built.
+    #[error("newest block unavailable: {0}")]
+    NewestBlock(#[source] crate::BoxError),
     /// The remote sent bytes that do not decode.
     #[error("protocol error during the handshake: {0}")]
     Protocol(DecodeError),

@@ -57,8 +57,8 @@ pub use coinpeer_protocol::{TrickleInterval, MAX_INV_PER_TRICKLE};
 /// message kept for `on_write` counts as much again as its frame (a decoded message may take more).
 pub const QUEUED_MESSAGE_OVERHEAD: usize = QUEUED_FRAME_OVERHEAD + driver::HANDLE_OVERHEAD;
 pub use config::{
-    HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_QUEUED_BYTES,
-    DEFAULT_PING_INTERVAL, DEFAULT_SEND_BUFFER,
+    BoxError, HostToAddress, NewestBlock, PeerConfig, PeerConfigBuilder, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_PING_INTERVAL, DEFAULT_SEND_BUFFER,
 };
 pub use dialect::{BoxFuture, Control, Dialect};
 pub use dialects::bitcoin::{Bitcoin, BitcoinListener};

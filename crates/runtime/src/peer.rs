@@ -9,7 +9,7 @@ use crate::driver::{self, Core};
 use crate::event_queue::EventQueue;
 use crate::stream::PeerEvents;
 use crate::{ConnectError, PeerConfig};
-use coinpeer_handshake::{Direction, HandshakeError};
+use coinpeer_handshake::Direction;
 use coinpeer_protocol::{DisconnectReason, Session};
 use coinpeer_wire::messages::{NetAddress, ServiceFlags};
 use coinpeer_wire::Hash256;
@@ -175,7 +175,7 @@ impl<D: Dialect> Peer<D> {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let start_height = match &config.newest_block {
-            Some(source) => source().map_err(HandshakeError::NewestBlock)?,
+            Some(source) => source().map_err(ConnectError::NewestBlock)?,
             None => 0,
         };
         let remote = match &config.host_to_address {

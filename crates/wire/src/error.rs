@@ -181,7 +181,7 @@ pub enum EncodeError {
     #[error("{command} payload of {length} bytes exceeds the maximum of {max}")]
     PayloadTooLarge {
         /// Command of the message.
-        command: String,
+        command: Command,
         /// Encoded payload length.
         length: u64,
         /// Largest payload allowed.

@@ -444,7 +444,7 @@ pub fn encode_frame<M: WireMessage>(
     if length as u64 > u64::from(max) {
         out.truncate(start);
         return Err(EncodeError::PayloadTooLarge {
-            command: command.to_string(),
+            command,
             length: length as u64,
             max: max.into(),
         });

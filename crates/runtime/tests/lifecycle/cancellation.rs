@@ -9,6 +9,40 @@ use coinpeer_wire::decred as dcr;
 use coinpeer_wire::Network;
 use std::time::Duration;
 
+#[derive(Debug)]
+struct NoChain;
+
+impl std::fmt::Display for NoChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the chain is still loading")
+    }
+}
+
+impl std::error::Error for NoChain {}
+
+#[tokio::test]
+async fn a_failing_newest_block_source_keeps_the_peer_from_starting_with_its_own_error() {
+    let (ours, theirs) = tokio::io::duplex(1 << 16);
+    let mut remote = RawRemote::new(theirs, Network::BITCOIN_REGTEST, 70_016);
+    let config = regtest()
+        .newest_block(std::sync::Arc::new(|| {
+            Err(Box::new(NoChain) as coinpeer_runtime::BoxError)
+        }))
+        .build();
+    let r = tokio::time::timeout(WAIT, Peer::outbound(config, ours, addr(9), CancellationToken::new()))
+        .await
+        .expect("returns at once");
+    match r {
+        Err(ConnectError::NewestBlock(e)) => assert!(e.is::<NoChain>(), "the application's error, typed: {e}"),
+        other => panic!("{other:?}"),
+    }
+    // No version could be built: nothing was sent.
+    assert!(tokio::time::timeout(WAIT, remote.recv::<Message>())
+        .await
+        .unwrap()
+        .is_none());
+}
+
 #[tokio::test]
 async fn cancelled_token_before_the_handshake_gives_cancelled_and_closes_the_stream() {
     let (ours, theirs) = tokio::io::duplex(1 << 16);

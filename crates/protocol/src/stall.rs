@@ -3,15 +3,16 @@
 //! Items are tracked one by one (a `getdata` for three blocks waits for three answers), as dcrd does, with
 //! btcd's progress rule on top: an answer of the awaited kind extends the deadlines of the rest of that
 //! kind, so a slow but honest peer serving many large blocks is never cut off, while one that stops
-//! answering is. Nodes serve each request message (a batch: one `getdata`) in turn, in order, and list what
-//! they lack in one `notfound` at the end of that batch; so an answer counts as progress only if it comes
-//! from the batch of the oldest request still outstanding of its kind (or an older one). Under btcd's plain
-//! rule a remote could withhold one block forever by serving the ones requested after it; now it gains at
-//! most the time it takes to serve that block's own batch. Deadlines run on the active clock (see
-//! `Pauses`): time the application held input back is not the remote's fault.
+//! answering is. Nodes serve each request message (a batch: one `getdata`) in turn and in order (btcd and
+//! dcrd list what they lack in one `notfound` at the end of the batch); so an answer counts as progress
+//! only if it comes from the batch of the oldest item still outstanding of its kind (an item asked for
+//! again keeps its first batch). Under btcd's plain rule a remote could withhold one block forever by
+//! serving the ones requested after it; now it gains at most the time it takes to serve that block's own
+//! batch. Deadlines run on the active clock (see `Pauses`): time the application held input back is not
+//! the remote's fault.
 
 use crate::dialect::{Awaited, Expect};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// dcrd's cap on requested items outstanding at once.
@@ -69,6 +70,23 @@ struct Kind {
     /// When an item of this kind was last answered in request order (see [`StallTracker::answered`]).
     progress: Option<Instant>,
     timeout: Duration,
+    /// How many items of this kind each batch still has outstanding: the first key is the oldest batch.
+    batches: BTreeMap<u64, usize>,
+}
+
+impl Kind {
+    fn add(&mut self, batch: u64) {
+        *self.batches.entry(batch).or_default() += 1;
+    }
+
+    fn remove(&mut self, batch: u64) {
+        if let Some(n) = self.batches.get_mut(&batch) {
+            *n -= 1;
+            if *n == 0 {
+                self.batches.remove(&batch);
+            }
+        }
+    }
 }
 
 /// The deadlines of one connection, on the active clock.
@@ -131,9 +149,14 @@ impl StallTracker {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        let batch = self.items.get(&key).map_or(self.batch, |older| older.batch);
+        let older = self.items.get(&key).map(|p| (p.kind, p.batch));
+        if let Some(k) = older.and_then(|(kind, _)| self.kinds.get_mut(kind)) {
+            k.remove(older.map_or(0, |(_, batch)| batch));
+        }
+        let batch = older.map_or(self.batch, |(_, batch)| batch);
         self.items.insert(key, Pending { kind, seq, batch });
         let k = self.kinds.entry(kind).or_default();
+        k.add(batch);
         k.timeout = timeout;
         k.order.push_back((now, seq, key));
         if k.order.len() > 2 * self.items.len() + 16 {
@@ -153,18 +176,8 @@ impl StallTracker {
         let Some(k) = self.kinds.get_mut(p.kind) else {
             return;
         };
-        let items = &self.items;
-        let oldest = loop {
-            let Some(&(_, seq, key)) = k.order.front() else {
-                break None;
-            };
-            match items.get(&key) {
-                Some(live) if live.seq == seq => break Some(live.batch),
-                // Answered or asked for again since: the front is found further on.
-                _ => k.order.pop_front(),
-            };
-        };
-        if oldest.map_or(true, |batch| p.batch <= batch) {
+        k.remove(p.batch);
+        if k.batches.keys().next().map_or(true, |&oldest| p.batch <= oldest) {
             k.progress = Some(now);
         }
     }
@@ -274,7 +287,7 @@ mod tests {
         let s_ = |n| t0 + Duration::from_secs(n);
         let mut s = StallTracker::new(StallConfig::default());
         // One getdata of 16 blocks; the remote lacks block 0 and says so in a notfound once the batch is
-        // served, as btcd, dcrd and Bitcoin Core do.
+        // served, as btcd and dcrd do.
         s.begin_batch();
         for n in 0..16 {
             s.expect(block(n), t0);

@@ -83,6 +83,22 @@ fn a_peer_serving_later_getdatas_while_withholding_an_earlier_block_stalls_at_it
 }
 
 #[test]
+fn asking_again_for_a_withheld_block_does_not_let_later_getdatas_buy_it_time() {
+    // The block asked for again keeps its first request's batch: serving the getdata between the two
+    // still skips it.
+    let mut s = Scripted::bitcoin();
+    s.c.send(getdata_blocks([0]), s.now).unwrap();
+    s.c.send(getdata_blocks(1..11), s.now).unwrap();
+    s.flush();
+    s.at(secs(1));
+    s.c.send(getdata_blocks([0]), s.now).unwrap();
+    s.flush();
+    s.at(secs(25));
+    s.receive(&Message::Block(btc_block(1)));
+    s.cut_exactly_at(secs(30), stall("block"));
+}
+
+#[test]
 fn within_one_getdata_withholding_a_block_gains_only_the_time_the_rest_take() {
     let mut s = Scripted::bitcoin();
     s.c.send(getdata_blocks(0..16), s.now).unwrap();
@@ -96,7 +112,7 @@ fn within_one_getdata_withholding_a_block_gains_only_the_time_the_rest_take() {
 
 #[test]
 fn an_honest_peer_lacking_the_first_block_of_a_getdata_says_so_at_its_end_and_stays() {
-    // btcd, dcrd and Bitcoin Core send what they have first and one notfound for the rest after it.
+    // btcd and dcrd send what they have first and one notfound for the rest after it.
     let mut s = Scripted::bitcoin();
     let Message::GetData(items) = getdata_blocks(0..16) else {
         unreachable!()

@@ -249,6 +249,7 @@ impl<D: Dialect> Peer<D> {
         Some(PeerEvents {
             shared: self.shared.clone(),
             started: false,
+            held: None,
             done: false,
         })
     }

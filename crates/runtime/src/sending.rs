@@ -87,7 +87,12 @@ impl<D: Dialect> Peer<D> {
                     return self.queue_locked(&mut core, msg, None);
                 }
             }
-            waiting.get_or_insert_with(|| RoomWaiter::new(&self.shared.room_waiters));
+            if waiting.is_none() {
+                // Counted before sleeping, then checked once more: the task notifies only counted waiters,
+                // and may have made room between the check above and the count.
+                waiting = Some(RoomWaiter::new(&self.shared.room_waiters));
+                continue;
+            }
             room.await;
         }
     }

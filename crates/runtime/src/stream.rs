@@ -14,7 +14,8 @@ use std::task::{Context, Poll};
 #[non_exhaustive]
 pub enum PeerEvent<M> {
     /// The handshake completed: what it settled (the negotiated version, the remote's version message, the
-    /// clock offset, the features in force). Always the first event.
+    /// clock offset, the features in force). The first event, unless the handshake never completed (a
+    /// stream taken by an `on_version` listener of a peer that then failed).
     Connected(Arc<Session>),
     /// A message from the remote, with the frame it came in: its raw payload is shared, not copied, and
     /// can be forwarded as it is.
@@ -34,6 +35,8 @@ pub struct PeerEvents<D: Dialect> {
     pub(crate) shared: Arc<Shared<D>>,
     /// The handshake was reported.
     pub(crate) started: bool,
+    /// An event taken from the queue before the handshake's could be reported, held for the next poll.
+    pub(crate) held: Option<PeerEvent<D::Message>>,
     /// The disconnect was reported.
     pub(crate) done: bool,
 }
@@ -49,13 +52,12 @@ impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
     type Item = PeerEvent<D::Message>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if !self.started {
-            // A stream is only had from a peer whose handshake completed: that comes first, reported here
-            // rather than queued.
-            self.started = true;
-            if let Some(session) = self.shared.session.get() {
-                return Poll::Ready(Some(PeerEvent::Connected(session.clone())));
-            }
+        // The handshake's event is reported here rather than queued; it comes first.
+        if let Some(event) = self.connected() {
+            return Poll::Ready(Some(event));
+        }
+        if let Some(held) = self.held.take() {
+            return Poll::Ready(Some(held));
         }
         let queue = self
             .shared
@@ -72,8 +74,34 @@ impl<D: Dialect> futures_core::Stream for PeerEvents<D> {
                     reason.unwrap_or(DisconnectReason::LocalRequest),
                 )))
             }
+            Poll::Ready(Some(event)) if !self.started => {
+                // Taken before the handshake was reported (a stream polled early, from an `on_version`
+                // listener): the session was set before this event was queued, so it goes first.
+                match self.connected() {
+                    Some(connected) => {
+                        self.held = Some(event);
+                        Poll::Ready(Some(connected))
+                    }
+                    None => Poll::Ready(Some(event)),
+                }
+            }
             other => other,
         }
+    }
+}
+
+// Nothing in the stream is pinned structurally: the held event moves freely.
+impl<D: Dialect> Unpin for PeerEvents<D> {}
+
+impl<D: Dialect> PeerEvents<D> {
+    /// The handshake's event, the first time the session is known.
+    fn connected(&mut self) -> Option<PeerEvent<D::Message>> {
+        if self.started {
+            return None;
+        }
+        let session = self.shared.session.get()?.clone();
+        self.started = true;
+        Some(PeerEvent::Connected(session))
     }
 }
 

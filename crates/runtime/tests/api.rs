@@ -73,6 +73,47 @@ async fn events_arrive_in_order_with_their_frames_then_the_disconnect() {
     assert!(next(&mut events).await.is_none(), "nothing after the disconnect");
 }
 
+/// Takes the peer's event stream in `on_version`, before the handshake completed, and polls it there once.
+struct TakesTheStreamEarly(
+    std::sync::Mutex<Option<tokio::sync::oneshot::Sender<coinpeer_runtime::PeerEvents<Bitcoin>>>>,
+);
+
+#[coinpeer_runtime::async_trait]
+impl coinpeer_runtime::BitcoinListener for TakesTheStreamEarly {
+    async fn on_version(
+        &self,
+        peer: &coinpeer_runtime::Peer<Bitcoin>,
+        _msg: &coinpeer_wire::messages::VersionMessage,
+    ) -> Result<(), String> {
+        let mut events = peer.events().expect("configured");
+        std::future::poll_fn(|cx| {
+            assert!(Pin::new(&mut events).poll_next(cx).is_pending(), "nothing yet");
+            std::task::Poll::Ready(())
+        })
+        .await;
+        let out = self.0.lock().unwrap().take().expect("one handshake");
+        let _ = out.send(events);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_stream_polled_before_the_handshake_completed_still_starts_with_it() {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let early = std::sync::Arc::new(TakesTheStreamEarly(std::sync::Mutex::new(Some(tx))));
+    let (a, _b) = pair(regtest().build(), regtest().events(16).listener(early).build()).await;
+    let mut events = rx.await.expect("the listener ran");
+    assert_eq!(a.send(Message::SendHeaders).await.await, Outcome::Sent);
+    match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+        Some(PeerEvent::Connected(session)) => assert_eq!(session.version, 70016),
+        other => panic!("the handshake's event comes first: {other:?}"),
+    }
+    match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+        Some(PeerEvent::Message { msg, .. }) => assert_eq!(msg, Message::SendHeaders),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_full_event_stream_pauses_reading_without_losing_events() {
     let (a, b) = pair(regtest().build(), regtest().events(2).build()).await;
@@ -148,45 +189,6 @@ async fn send_returns_once_queued_and_a_loop_of_sends_lets_other_tasks_run() {
     ticker.abort();
     assert!(ran > 0, "the loop of sends never yielded");
     assert!(peer.is_connected());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn senders_racing_for_room_go_past_the_send_buffer_by_one_message_at_most() {
-    // A remote that never reads; eight senders of 36 KB messages against a 64 KiB buffer.
-    const BUFFER: u64 = 64 * 1024;
-    let (peer, _remote) = raw_peer(regtest().send_buffer(BUFFER).build(), 70_016, 1024).await;
-    let big = || Message::Inv(vec![Inventory::new(InvType::TX, Hash256([1; 32])); 1000]);
-    let one = {
-        let before = peer.queued_bytes();
-        let handle = peer.queue_message(big());
-        let one = peer.queued_bytes() - before;
-        drop(handle);
-        one
-    };
-    let senders: Vec<_> = (0..8)
-        .map(|_| {
-            let peer = peer.clone();
-            tokio::spawn(async move {
-                for _ in 0..4 {
-                    drop(peer.send(big()).await);
-                }
-            })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let queued = peer.queued_bytes();
-    assert!(queued >= BUFFER, "the buffer filled: {queued}");
-    assert!(
-        queued < BUFFER + one,
-        "{queued} bytes queued: past the buffer by more than one message of {one}"
-    );
-    peer.disconnect();
-    for s in senders {
-        tokio::time::timeout(WAIT, s)
-            .await
-            .expect("senders end")
-            .expect("no panic");
-    }
 }
 
 #[tokio::test]

@@ -125,4 +125,13 @@ pub enum SendFailure {
     /// The write failed.
     #[error("write failed: {0:?}")]
     Io(io::ErrorKind),
+    /// It alone would hold more memory than the queue may (`Config::max_queued_bytes`): it is not queued,
+    /// and the connection stays up (the remote is not to blame for the size of our message).
+    #[error("a message holding {bytes} bytes queued exceeds the queue's cap of {cap}")]
+    TooLarge {
+        /// What it would hold queued: its frame, bookkeeping and anything held for it.
+        bytes: usize,
+        /// The cap.
+        cap: usize,
+    },
 }

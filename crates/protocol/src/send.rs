@@ -4,7 +4,7 @@ use crate::connection::{Connection, State};
 use crate::dialect::{Control, Dialect};
 use crate::error::{DisconnectReason, SendError, SendFailure};
 use crate::event::{Event, Outcome, SendId};
-use crate::send_queue::{OutFrame, Priority};
+use crate::send_queue::{Held, OutFrame, Priority};
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{encode_frame, Frame, WireMessage};
 use std::time::Instant;
@@ -58,14 +58,24 @@ impl<D: Dialect> Connection<D> {
     /// Counts `bytes` more against the caps ([`Config::send_buffer`], [`Config::max_queued_bytes`]) for
     /// message `id` while it waits to be written: memory the application keeps for it, such as a driver's
     /// copy of the message for listeners that hear it written. Over `max_queued_bytes` the remote is
-    /// disconnected as a slow reader. Call it right after `send`: once the transport has been offered the
-    /// frame (or it was refused, or the connection closed), nothing is charged.
+    /// disconnected as a slow reader; if the message would then hold more than that cap on its own, it is
+    /// taken out of the queue instead and reported failed ([`SendFailure::TooLarge`]). Call it right after
+    /// `send`: once the transport has been offered the frame (or it was refused, or the connection closed),
+    /// nothing is charged.
     ///
     /// [`Config::send_buffer`]: crate::Config::send_buffer
     /// [`Config::max_queued_bytes`]: crate::Config::max_queued_bytes
     pub fn hold_for(&mut self, id: SendId, bytes: usize, now: Instant) {
-        if self.queue.hold(id, bytes) && self.queue.memory() > self.config.max_queued_bytes {
-            self.close_with(DisconnectReason::SlowReader, now, Vec::new());
+        let cap = self.config.max_queued_bytes;
+        match self.queue.hold(id, bytes, cap) {
+            Held::Charged if self.queue.memory() > cap => {
+                self.close_with(DisconnectReason::SlowReader, now, Vec::new());
+            }
+            Held::Alone(frame) => {
+                let bytes = frame.memory() + bytes;
+                self.report(frame.id, Outcome::Failed(SendFailure::TooLarge { bytes, cap }), 0);
+            }
+            Held::Charged | Held::Missing => {}
         }
     }
 
@@ -129,6 +139,12 @@ impl<D: Dialect> Connection<D> {
     }
 
     fn push_frame(&mut self, frame: OutFrame, now: Instant) {
+        let cap = self.config.max_queued_bytes;
+        if frame.id.is_some() && frame.memory() > cap {
+            // The application's message is too large for the queue however fast the remote reads.
+            let bytes = frame.memory();
+            return self.report(frame.id, Outcome::Failed(SendFailure::TooLarge { bytes, cap }), 0);
+        }
         let requested = frame.expects.len();
         self.queue.push(frame);
         if let Some(stall) = &self.stall {

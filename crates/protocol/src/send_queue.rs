@@ -64,12 +64,21 @@ impl OutFrame {
     }
 
     /// What holding this frame costs: its bytes, its bookkeeping and its expectations.
-    fn memory(&self) -> usize {
+    pub(crate) fn memory(&self) -> usize {
         self.len()
             + std::mem::size_of::<OutFrame>()
             + self.expects.capacity() * std::mem::size_of::<Expect>()
             + self.held
     }
+}
+
+/// What [`SendQueue::hold`] did.
+pub(crate) enum Held {
+    Charged,
+    /// No such frame queued.
+    Missing,
+    /// The frame would hold more than the cap on its own: taken out of the queue.
+    Alone(OutFrame),
 }
 
 #[derive(Debug, Default)]
@@ -135,18 +144,30 @@ impl SendQueue {
         }
     }
 
-    /// Counts `bytes` more for the queued frame of `id`; returns whether it is still queued (not yet
-    /// taken into the write window: the caller holds the connection since it was pushed).
-    pub(crate) fn hold(&mut self, id: SendId, bytes: usize) -> bool {
-        let mut queued = self.bulk.iter_mut().rev().chain(self.control.iter_mut().rev());
-        match queued.find(|f| f.id == Some(id)) {
-            Some(frame) => {
-                frame.held += bytes;
-                self.memory += bytes;
-                true
-            }
-            None => false,
+    /// Counts `bytes` more for the queued frame of `id` (not yet taken into the write window: the caller
+    /// holds the connection since it was pushed), unless the frame would then hold more than `cap` on its
+    /// own: then it is taken out of the queue and handed back.
+    pub(crate) fn hold(&mut self, id: SendId, bytes: usize, cap: usize) -> Held {
+        let mine = |f: &OutFrame| f.id == Some(id);
+        let found = match self.bulk.iter().rposition(mine) {
+            Some(at) => Some((Priority::Bulk, at)),
+            None => self.control.iter().rposition(mine).map(|at| (Priority::Control, at)),
+        };
+        let Some((priority, at)) = found else {
+            return Held::Missing;
+        };
+        let queue = match priority {
+            Priority::Bulk => &mut self.bulk,
+            Priority::Control => &mut self.control,
+        };
+        if queue[at].memory() + bytes > cap {
+            let frame = queue.remove(at).expect("found above");
+            self.forget(&frame);
+            return Held::Alone(frame);
         }
+        queue[at].held += bytes;
+        self.memory += bytes;
+        Held::Charged
     }
 
     pub(crate) fn release_bulk(&mut self) {

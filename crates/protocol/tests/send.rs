@@ -383,10 +383,50 @@ fn memory_held_past_the_queue_cap_makes_the_remote_a_slow_reader() {
     cfg.max_queued_bytes = 64 * 1024;
     let mut s = Scripted::bitcoin_with(cfg);
     s.hold = true;
-    let id = s.c.send(Message::Tx(big_tx(1000)), s.now).unwrap();
+    s.c.send(Message::Tx(big_tx(1000)), s.now).unwrap();
+    let second = s.c.send(Message::Tx(big_tx(1000)), s.now).unwrap();
     let room = 64 * 1024 - s.c.queued_memory();
-    s.c.hold_for(id, room, s.now);
+    s.c.hold_for(second, room, s.now);
     assert!(s.c.is_open(), "at the cap");
-    s.c.hold_for(id, 1, s.now);
+    s.c.hold_for(second, 1, s.now);
     assert_eq!(s.c.disconnect_reason(), Some(&DisconnectReason::SlowReader));
+}
+
+#[test]
+fn a_message_too_large_for_the_queue_on_its_own_fails_and_the_connection_stays() {
+    let mut cfg = config(NET);
+    cfg.max_queued_bytes = 64 * 1024;
+    let mut s = Scripted::bitcoin_with(cfg);
+    let id = s.c.send(Message::Tx(big_tx(70_000)), s.now).unwrap();
+    let reported = outcomes(&s.events());
+    assert!(
+        matches!(
+            reported.as_slice(),
+            [(got, Outcome::Failed(SendFailure::TooLarge { cap: 65536, .. }))] if *got == id
+        ),
+        "{reported:?}"
+    );
+    assert!(s.c.is_open());
+    assert_eq!(s.c.queued_memory(), 0);
+    let small = s.c.send(Message::GetAddr, s.now).unwrap();
+    s.flush();
+    assert!(outcomes(&s.events()).contains(&(small, Outcome::Sent)));
+}
+
+#[test]
+fn memory_held_that_makes_one_message_too_large_on_its_own_fails_it_and_the_connection_stays() {
+    let mut cfg = config(NET);
+    cfg.max_queued_bytes = 64 * 1024;
+    let mut s = Scripted::bitcoin_with(cfg);
+    s.hold = true;
+    let id = s.c.send(Message::Tx(big_tx(40_000)), s.now).unwrap();
+    // A driver keeping a copy of the message, reckoned as much again as its frame: over the cap alone.
+    s.c.hold_for(id, 40_000, s.now);
+    let reported = outcomes(&s.events());
+    assert!(
+        matches!(reported.as_slice(), [(got, Outcome::Failed(SendFailure::TooLarge { .. }))] if *got == id),
+        "{reported:?}"
+    );
+    assert!(s.c.is_open());
+    assert_eq!(s.c.queued_memory(), 0, "taken out of the queue");
 }

@@ -50,8 +50,8 @@ pub struct PeerConfig<D: Dialect> {
     pub ping_interval: Option<Duration>,
     /// Bytes that may wait for the writer before the peer counts as a slow reader and is disconnected. Each
     /// message counts its wire size plus its bookkeeping ([`QUEUED_MESSAGE_OVERHEAD`](crate::QUEUED_MESSAGE_OVERHEAD)),
-    /// and, with listeners, its wire size again for the copy kept for `on_write`: then queuing a message
-    /// larger than about half of this cap disconnects the peer as a slow reader.
+    /// and, with listeners, its wire size again for the copy kept for `on_write`. A message that would hold
+    /// more than this on its own fails ([`SendFailure::TooLarge`](crate::SendFailure)) and the peer stays.
     pub max_queued_bytes: u64,
     /// How often queued inventory is announced.
     pub trickle_interval: TrickleInterval,

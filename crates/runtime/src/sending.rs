@@ -13,9 +13,10 @@ use std::time::Instant;
 
 impl<D: Dialect> Peer<D> {
     /// Queues `msg` for writing, encoded for the negotiated version (Bitcoin: with witness data if the remote
-    /// advertised witness support). Never blocks. The handle resolves exactly once: sent, failed (e.g. the
-    /// message is not valid at the negotiated version; the peer stays connected) or dropped (disconnected
-    /// first, or the queue is over its cap: the remote counts as a slow reader and is disconnected).
+    /// advertised witness support). Never blocks. The handle resolves exactly once: sent, failed (the
+    /// message is not valid at the negotiated version, or too large for the queue's cap on its own; the
+    /// peer stays connected) or dropped (disconnected first, or the queue is over its cap: the remote counts
+    /// as a slow reader and is disconnected).
     pub fn queue_message(&self, msg: D::Message) -> SendHandle {
         self.queue(msg, None)
     }

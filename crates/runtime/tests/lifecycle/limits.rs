@@ -2,9 +2,13 @@
 
 use crate::common::{bitcoin_peer, eventually, outcomes, raw_peer, regtest, resolved_now, simnet, wait_disconnect};
 use crate::support::pair;
-use coinpeer_runtime::{CancellationToken, DisconnectReason, Outcome, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD};
+use coinpeer_runtime::{
+    CancellationToken, DisconnectReason, Outcome, SendFailure, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD,
+};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::decred as dcr;
+use coinpeer_wire::messages::{InvType, Inventory};
+use coinpeer_wire::Hash256;
 use std::sync::Arc;
 
 #[tokio::test]
@@ -82,6 +86,30 @@ async fn with_listeners_the_copy_kept_for_on_write_counts_against_the_cap() {
     assert_eq!(peer.queued_bytes(), 0);
     let (sent, dropped, failed) = outcomes(handles).await;
     assert_eq!(sent + dropped + failed.len(), 50);
+}
+
+#[tokio::test]
+async fn a_message_too_large_for_the_cap_on_its_own_fails_and_the_peer_stays() {
+    // 64 KiB of cap; an inv of 1,500 items is 54 KB on the wire: it fits alone, but not with the copy the
+    // write listeners keep. Without listeners, one of 2,000 items (72 KB) is too large on its own.
+    let big = |n| Message::Inv(vec![Inventory::new(InvType::TX, Hash256([3; 32])); n]);
+    for (listener, items) in [(true, 1500), (false, 2000)] {
+        let builder = regtest().max_queued_bytes(64 * 1024);
+        let config = if listener {
+            builder.listener(Arc::new(Present))
+        } else {
+            builder
+        }
+        .build();
+        let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+        match resolved_now(peer.queue_message(big(items))).await {
+            Outcome::Failed(SendFailure::TooLarge { cap: 65536, .. }) => {}
+            other => panic!("listener {listener}: {other:?}"),
+        }
+        assert!(peer.is_connected(), "the remote is not to blame");
+        assert_eq!(peer.queued_bytes(), 0);
+        assert_eq!(peer.send(Message::GetAddr).await.await, Outcome::Sent);
+    }
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 use crate::connection::{Connection, State};
 use crate::dialect::{Control, Dialect};
 use crate::error::{DisconnectReason, SendError, SendFailure};
-use crate::event::{Event, Outcome, SendId};
+use crate::event::{Outcome, SendId};
 use crate::send_queue::{Held, OutFrame, Priority};
 use coinpeer_wire::messages::{InvType, Inventory};
 use coinpeer_wire::{encode_frame, Frame, WireMessage};
@@ -108,11 +108,7 @@ impl<D: Dialect> Connection<D> {
     pub(crate) fn queue_message(&mut self, msg: &D::Message, id: Option<SendId>, priority: Priority, now: Instant) {
         let encoded = encode_frame(&self.config.network, msg, self.encode, self.queue.buffer());
         if let Err(e) = encoded {
-            if let Some(id) = id {
-                let outcome = Outcome::Failed(SendFailure::Encode(e));
-                self.events.push_back(Event::Outcome { id, outcome, bytes: 0 });
-            }
-            return;
+            return self.report(id, Outcome::Failed(SendFailure::Encode(e)), 0);
         }
         let mut expects = Vec::new();
         if self.stall.is_some() {
@@ -154,7 +150,7 @@ impl<D: Dialect> Connection<D> {
                 return self.close_with(DisconnectReason::TooManyRequests { limit }, now, Vec::new());
             }
         }
-        if self.queue.memory() > self.config.max_queued_bytes {
+        if self.queue.memory() > cap {
             self.close_with(DisconnectReason::SlowReader, now, Vec::new());
         }
     }

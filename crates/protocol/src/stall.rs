@@ -149,11 +149,16 @@ impl StallTracker {
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        let older = self.items.get(&key).map(|p| (p.kind, p.batch));
-        if let Some(k) = older.and_then(|(kind, _)| self.kinds.get_mut(kind)) {
-            k.remove(older.map_or(0, |(_, batch)| batch));
-        }
-        let batch = older.map_or(self.batch, |(_, batch)| batch);
+        // Asked for again: it keeps the batch of its first request, counted under its (new) kind.
+        let batch = match self.items.get(&key).map(|p| (p.kind, p.batch)) {
+            Some((older_kind, batch)) => {
+                if let Some(k) = self.kinds.get_mut(older_kind) {
+                    k.remove(batch);
+                }
+                batch
+            }
+            None => self.batch,
+        };
         self.items.insert(key, Pending { kind, seq, batch });
         let k = self.kinds.entry(kind).or_default();
         k.add(batch);

@@ -2,10 +2,13 @@
 //! real TCP on 127.0.0.1, in the same process, one after the other in each group. Connections are made and
 //! handshaked before the clock starts; each timed loop runs as a task on a multi-thread runtime.
 //!
-//! The report generator reads these group names and function ids (`coinpeer`, `bare-tokio`, `bare-copy`):
+//! The report generator reads these group names and function ids (`coinpeer`, `coinpeer-frame`, `bare-tokio`,
+//! `bare-copy`):
 //! - `runtime-ping-rtt`: one ping/pong round trip; p50/p99 also go to `target/bench-results/runtime-ping-rtt.json`;
 //! - `runtime-block-throughput`: 1.38 MB mainnet blocks one way;
 //! - `runtime-inv1-throughput`, `runtime-inv1000-throughput`: `inv`s of 1 and 1000 items one way;
+//! - in those three, `coinpeer` encodes each message as it sends it, `coinpeer-frame` sends a frame encoded
+//!   once, as the bare side does;
 //! - `runtime-throughput-by-size`: `inv`s of 1 to 50,000 items (37 B to 1.8 MB), by payload size;
 //! - `runtime-handshakes`: handshakes over fresh connections, 64 in flight;
 //! - `runtime-forward-block`: a block from A through a relay to B.
@@ -44,13 +47,14 @@ fn ping_rtt(c: &mut Criterion) {
     ping::write_percentiles("runtime-ping-rtt.json", sides);
 }
 
-/// A group carrying one message over `route`, coinpeer against its baseline.
+/// A group carrying one message over `route`, coinpeer against its baseline; peer to peer, coinpeer also
+/// sends it as a frame encoded once.
 fn one_way(c: &mut Criterion, group: &str, route: Route, payload: Arc<Payload>, throughput: Throughput) {
     let rt = runtime();
     let links = Links::connect(&rt, route);
     let mut g = c.benchmark_group(group);
     g.throughput(throughput);
-    links.bench(&mut g, &rt, &payload, None);
+    links.bench(&mut g, &rt, &payload, None, matches!(route, Route::Direct));
     g.finish();
 }
 
@@ -90,7 +94,7 @@ fn throughput_by_size(c: &mut Criterion) {
     for items in [1, 10, 100, 1000, 10_000, 50_000] {
         let payload = Payload::new(inv(items));
         g.throughput(Throughput::Bytes(payload.len()));
-        links.bench(&mut g, &rt, &payload, Some(payload.len()));
+        links.bench(&mut g, &rt, &payload, Some(payload.len()), false);
     }
     g.finish();
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use coinpeer::runtime::{async_trait, Bitcoin, BitcoinListener, CancellationToken, Direction, Peer, PeerConfig};
 use coinpeer::wire::bitcoin::{self as btc, Block, Message};
 use coinpeer::wire::messages::{InvType, Inventory, ServiceFlags};
-use coinpeer::wire::{Hash256, Network, HEADER_LEN};
+use coinpeer::wire::{EncodeOptions, Frame, Hash256, Network, HEADER_LEN};
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
@@ -160,23 +160,27 @@ pub async fn peer_pair(outbound: PeerConfig<Bitcoin>, inbound: PeerConfig<Bitcoi
         handshake(inbound, b, Direction::Inbound),
     );
     assert!(
-        a.witness_enabled() && a.protocol_version() == VERSION,
+        a.witness_enabled() && a.protocol_version() == VERSION && a.encode_options() == EncodeOptions::new(VERSION),
         "blocks must go out as the bare side sends them"
     );
     (a, b)
 }
 
-/// A message together with its frame as coinpeer would write it.
+/// A message together with its frame as coinpeer would write it: as bytes for the bare side, and encoded
+/// once for coinpeer's `send_frame`.
 #[derive(Debug)]
 pub struct Payload {
     pub msg: Message,
     pub frame: Bytes,
+    pub prepared: Frame,
 }
 
 impl Payload {
     pub fn new(msg: Message) -> Arc<Payload> {
         let frame = crate::support::framed(&Network::BITCOIN, &msg, VERSION);
-        Arc::new(Payload { msg, frame })
+        let prepared = Frame::encode(&Network::BITCOIN, &msg, EncodeOptions::new(VERSION)).expect("encodes");
+        assert_eq!([&prepared.header.to_bytes()[..], &prepared.payload].concat(), frame);
+        Arc::new(Payload { msg, frame, prepared })
     }
 
     /// Bytes after the 24-byte header.

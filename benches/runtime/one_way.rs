@@ -57,17 +57,38 @@ impl Links {
     }
 
     /// Benchmarks coinpeer, then the bare side, carrying `payload`; ids are `coinpeer` and the baseline's
-    /// name, with `parameter` when given.
+    /// name, with `parameter` when given. With `frames`, coinpeer also sends the frame encoded once, as the
+    /// bare side does (`coinpeer-frame`).
     pub fn bench(
         &self,
         g: &mut BenchmarkGroup<WallTime>,
         rt: &Runtime,
         payload: &Arc<Payload>,
         parameter: Option<u64>,
+        frames: bool,
     ) {
+        self.sending(rt, Sending::Message);
         bench_one(g, "coinpeer", parameter, routine(rt, &self.coinpeer, payload));
+        if frames {
+            self.sending(rt, Sending::Frame);
+            bench_one(g, "coinpeer-frame", parameter, routine(rt, &self.coinpeer, payload));
+        }
         bench_one(g, self.baseline, parameter, routine(rt, &self.bare, payload));
     }
+
+    fn sending(&self, rt: &Runtime, sending: Sending) {
+        rt.block_on(self.coinpeer.lock()).sending = sending;
+    }
+}
+
+/// How the coinpeer sender hands each message over.
+#[derive(Debug, Clone, Copy)]
+enum Sending {
+    /// `send_ref(&msg)`: encoded and hashed for each send, as most applications send.
+    Message,
+    /// `send_frame(&frame)`: encoded once, as a node relaying a block to many peers can, and as the bare
+    /// side writes its ready-made frame.
+    Frame,
 }
 
 fn bench_one(g: &mut BenchmarkGroup<WallTime>, name: &str, parameter: Option<u64>, f: impl FnMut(&mut Bencher)) {
@@ -100,6 +121,7 @@ fn routine<'a, L: Link>(
 /// Coinpeer peers: the sender queues messages, the receiver's listener counts them.
 struct CoinpeerLink {
     sender: Peer<Bitcoin>,
+    sending: Sending,
     /// Every peer of the route, disconnected when the link is dropped.
     peers: Vec<Peer<Bitcoin>>,
     arrived: Arc<Tally>,
@@ -120,7 +142,12 @@ impl CoinpeerLink {
             peers.extend([first.clone(), relay_in]);
             sender = first;
         }
-        CoinpeerLink { sender, peers, arrived }
+        CoinpeerLink {
+            sender,
+            sending: Sending::Message,
+            peers,
+            arrived,
+        }
     }
 }
 
@@ -133,13 +160,16 @@ impl Drop for CoinpeerLink {
 }
 
 impl Link for CoinpeerLink {
-    /// As an application sends: `send_ref` waits while the queue is full (the configured `send_buffer`,
-    /// the bare side's window of bytes in the kernel) and yields to the runtime now and then.
+    /// As an application sends: `send_ref` (or `send_frame`) waits while the queue is full (the configured
+    /// `send_buffer`, the bare side's window of bytes in the kernel) and yields to the runtime now and then.
     async fn carry(&mut self, payload: &Payload, n: u64) {
         let before = self.arrived.count();
         for _ in 0..n {
             // The sender keeps the message, as a node keeps a block it sends to many peers.
-            drop(self.sender.send_ref(&payload.msg).await);
+            match self.sending {
+                Sending::Message => drop(self.sender.send_ref(&payload.msg).await),
+                Sending::Frame => drop(self.sender.send_frame(&payload.prepared).await),
+            }
         }
         self.arrived.wait_for(before + n).await;
     }

@@ -122,6 +122,15 @@ pub enum SendFailure {
     /// connection stays up.
     #[error("cannot encode: {0}")]
     Encode(EncodeError),
+    /// A frame handed over whole whose payload is not the length its header announces, such as one the
+    /// decoder skipped unread: written, it would put the stream out of step. The connection stays up.
+    #[error("a frame announcing {length} payload bytes carries {payload}")]
+    Incomplete {
+        /// The length its header announces.
+        length: u32,
+        /// The bytes it carries.
+        payload: usize,
+    },
     /// The write failed.
     #[error("write failed: {0:?}")]
     Io(io::ErrorKind),

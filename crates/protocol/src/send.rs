@@ -5,8 +5,9 @@ use crate::dialect::{Control, Dialect};
 use crate::error::{DisconnectReason, SendError, SendFailure};
 use crate::event::{Outcome, SendId};
 use crate::send_queue::{Held, OutFrame, Priority};
+use coinpeer_wire::frame::max_payload_len;
 use coinpeer_wire::messages::{InvType, Inventory};
-use coinpeer_wire::{encode_frame, Frame, WireMessage};
+use coinpeer_wire::{encode_frame, EncodeError, Frame, WireMessage};
 use std::time::Instant;
 
 impl<D: Dialect> Connection<D> {
@@ -34,10 +35,36 @@ impl<D: Dialect> Connection<D> {
         Ok(id)
     }
 
-    /// Queues a received frame for the remote as it is: its payload and checksum are not recomputed and
-    /// its payload is not copied. Requests forwarded this way are not tracked by stall detection.
+    /// Queues a frame as it is: one received from another peer, or one encoded once for many
+    /// ([`Frame::encode`]). Its payload and checksum are not recomputed and its payload is not copied.
+    /// Requests sent this way are not tracked by stall detection.
+    ///
+    /// The frame must suit this connection: it is not decoded, so a block encoded with witness data goes to
+    /// a remote that did not ask for it as it is. Two mistakes that would put the stream out of step or get
+    /// us disconnected are caught and reported failed: a frame whose payload is not the length its header
+    /// says (one the decoder skipped unread) and a payload over its command's limit at the negotiated
+    /// version.
     pub fn send_frame(&mut self, frame: &Frame, now: Instant) -> Result<SendId, SendError<()>> {
         let id = self.admit()?;
+        if frame.is_skipped() {
+            let failure = SendFailure::Incomplete {
+                length: frame.header.length,
+                payload: frame.payload.len(),
+            };
+            self.report(Some(id), Outcome::Failed(failure), 0);
+            return Ok(id);
+        }
+        let command = frame.header.command;
+        let max = max_payload_len(self.config.network.dialect(), &command, self.encode.version);
+        if frame.header.length > max {
+            let too_large = EncodeError::PayloadTooLarge {
+                command,
+                length: frame.header.length.into(),
+                max: max.into(),
+            };
+            self.report(Some(id), Outcome::Failed(SendFailure::Encode(too_large)), 0);
+            return Ok(id);
+        }
         let mut header = frame.header;
         // The payload and its checksum stay as they are; only the network magic is ours.
         header.magic = self.config.network.magic();

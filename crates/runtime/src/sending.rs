@@ -62,16 +62,28 @@ impl<D: Dialect> Peer<D> {
     /// budget), so that the peer's task writes while the caller goes on queueing. Once disconnected, the
     /// handle resolves dropped at once.
     pub async fn send(&self, msg: D::Message) -> SendHandle {
-        self.send_when_room(Cow::Owned(msg)).await
+        self.when_room(|peer, core| peer.queue_locked(core, Cow::Owned(msg), None))
+            .await
     }
 
     /// Like [`send`](Self::send), for a message the caller keeps (see
     /// [`queue_message_ref`](Self::queue_message_ref)).
     pub async fn send_ref(&self, msg: &D::Message) -> SendHandle {
-        self.send_when_room(Cow::Borrowed(msg)).await
+        self.when_room(|peer, core| peer.queue_locked(core, Cow::Borrowed(msg), None))
+            .await
     }
 
-    async fn send_when_room(&self, msg: Cow<'_, D::Message>) -> SendHandle {
+    /// Like [`send`](Self::send), for a frame sent as it is (see [`forward`](Self::forward)): one received
+    /// from another peer, or a message encoded once for many peers with
+    /// [`Frame::encode`](coinpeer_wire::Frame::encode) and this peer's
+    /// [`encode_options`](Self::encode_options), which then costs each peer no encoding, no hashing and no
+    /// copy of its payload.
+    pub async fn send_frame(&self, frame: &coinpeer_wire::Frame) -> SendHandle {
+        self.when_room(|_, core| forward_locked(core, frame)).await
+    }
+
+    /// Waits for room as `send` does, then runs `queue` on the locked connection.
+    async fn when_room(&self, queue: impl FnOnce(&Self, &mut Core<D>) -> SendHandle) -> SendHandle {
         tokio::task::coop::consume_budget().await;
         let mut waiting = None;
         loop {
@@ -85,7 +97,7 @@ impl<D: Dialect> Peer<D> {
                 let mut core = self.core();
                 let open = !self.shared.closing.is_cancelled() && core.conn.disconnect_reason().is_none();
                 if !open || (core.conn.queued_memory() as u64) < self.shared.send_buffer {
-                    return self.queue_locked(&mut core, msg, None);
+                    return queue(self, &mut core);
                 }
             }
             if waiting.is_none() {
@@ -111,13 +123,20 @@ impl<D: Dialect> Peer<D> {
         Ok(self.queue_locked(&mut core, Cow::Owned(msg), None))
     }
 
-    /// Queues a frame received from another peer (from [`PeerEvent::Message`](crate::PeerEvent)) as it is:
-    /// its payload is not copied, re-encoded or re-hashed. Forwarded requests are not tracked for stalls.
+    /// Queues a frame as it is, never waiting: one received from another peer (from
+    /// [`PeerEvent::Message`](crate::PeerEvent)), or one encoded once for many peers (see
+    /// [`send_frame`](Self::send_frame)). Its payload is not copied, re-encoded or re-hashed, and write
+    /// listeners do not hear it. Requests sent this way are not tracked for stalls. The frame is not decoded
+    /// again: it must suit this peer (a block with witness data only to a peer that asked for them). A frame
+    /// whose payload the decoder skipped, or over its command's limit at the negotiated version, fails.
     pub fn forward(&self, frame: &coinpeer_wire::Frame) -> SendHandle {
-        let mut core = self.core();
-        let now = now();
-        let queued = core.conn.send_frame(frame, now);
-        track(&mut core, queued, None, now)
+        forward_locked(&mut self.core(), frame)
+    }
+
+    /// How messages are encoded for this peer: the negotiated version and whether blocks and transactions
+    /// carry witness data. Peers with equal options can share one [`Frame::encode`](coinpeer_wire::Frame::encode)d frame.
+    pub fn encode_options(&self) -> coinpeer_wire::EncodeOptions {
+        self.core().conn.encode_options()
     }
 
     /// Queues a ping with a fresh random nonce; the latency is measured when the matching pong arrives.
@@ -161,6 +180,12 @@ impl<D: Dialect> Peer<D> {
     pub fn is_known_inventory(&self, inv: &Inventory) -> bool {
         self.core().conn.is_known_inventory(inv, now())
     }
+}
+
+fn forward_locked<D: Dialect>(core: &mut Core<D>, frame: &coinpeer_wire::Frame) -> SendHandle {
+    let now = now();
+    let queued = core.conn.send_frame(frame, now);
+    track(core, queued, None, now)
 }
 
 /// A handle for what the state machine made of a message handed to it, with the message kept for the

@@ -281,3 +281,50 @@ async fn a_message_queued_by_reference_is_sent_as_queue_message_sends_it() {
     }
     assert_eq!(a.stats().sent["inv"].messages, 2);
 }
+
+#[tokio::test]
+async fn a_frame_encoded_once_reaches_every_peer_it_is_sent_to() {
+    let (a, b) = pair(regtest().build(), regtest().events(4).build()).await;
+    let (c, d) = pair(regtest().build(), regtest().events(4).build()).await;
+    assert_eq!(
+        a.encode_options(),
+        c.encode_options(),
+        "equal settings: one frame suits both"
+    );
+    let inv = Message::Inv(vec![Inventory::new(InvType::TX, Hash256([6; 32])); 2]);
+    let prepared = coinpeer_wire::Frame::encode(&Network::BITCOIN_REGTEST, &inv, a.encode_options()).unwrap();
+    assert_eq!(a.send_frame(&prepared).await.await, Outcome::Sent);
+    assert_eq!(c.send_frame(&prepared).await.await, Outcome::Sent);
+    for receiver in [&b, &d] {
+        let mut events = after_connected(receiver).await;
+        match tokio::time::timeout(WAIT, next(&mut events)).await.expect("an event") {
+            Some(PeerEvent::Message { msg, frame }) => {
+                assert_eq!(msg, inv);
+                assert_eq!(frame.payload, prepared.payload);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(a.stats().sent["inv"].messages, 1);
+}
+
+#[tokio::test]
+async fn send_frame_waits_for_room_as_send_does() {
+    // A remote that never reads; one large message fills the 4 KiB buffer.
+    let (peer, _remote) = raw_peer(regtest().send_buffer(4096).build(), 70_016, 1024).await;
+    let big = Message::Inv(vec![Inventory::new(InvType::TX, Hash256([1; 32])); 1000]);
+    drop(peer.try_send(big).expect("room for one"));
+    let small = Message::SendHeaders;
+    let frame = coinpeer_wire::Frame::encode(&Network::BITCOIN_REGTEST, &small, peer.encode_options()).unwrap();
+    let waiting = tokio::spawn({
+        let peer = peer.clone();
+        async move { peer.send_frame(&frame).await.await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "send_frame waits while the queue is full");
+    peer.disconnect();
+    assert_eq!(
+        tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap(),
+        Outcome::Dropped
+    );
+}

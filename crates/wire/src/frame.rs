@@ -1,6 +1,7 @@
 //! Framing: the 24-byte header, the size limits checked from it, and the incremental decoder that cuts a
 //! byte stream into frames whatever the chunking of its input.
 
+use crate::encode::CountingSink;
 use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::message::{EncodeOptions, WireMessage};
 use crate::network::{Dialect, Network};
@@ -148,6 +149,22 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// Encodes `msg` once into a frame that can be sent as it is to any number of peers of `network` whose
+    /// connections encode as `opts` says (a block relayed to every peer, say): sending it copies no payload
+    /// and hashes nothing again. Fails as [`encode_frame`] does.
+    pub fn encode<M: WireMessage>(network: &Network, msg: &M, opts: EncodeOptions) -> Result<Frame, EncodeError> {
+        // Sized first, so that a frame kept for many peers holds no spare capacity.
+        let mut size = CountingSink(0);
+        msg.encode_payload(opts, &mut size)?;
+        let mut out = BytesMut::with_capacity(HEADER_LEN + size.0);
+        let header = encode_framed(network, msg, opts, &mut out)?;
+        Ok(Frame {
+            header,
+            payload: out.freeze().slice(HEADER_LEN..),
+            offset: 0,
+        })
+    }
+
     /// Decodes the payload as a message of dialect `M` at protocol `version`.
     pub fn decode<M: WireMessage>(&self, version: u32) -> Result<M, DecodeError> {
         M::decode_payload(&self.header.command, &self.payload, version).map_err(|e| e.in_command(self.header.command))
@@ -432,6 +449,16 @@ pub fn encode_frame<M: WireMessage>(
     opts: EncodeOptions,
     out: &mut BytesMut,
 ) -> Result<usize, EncodeError> {
+    encode_framed(network, msg, opts, out).map(|header| HEADER_LEN + header.length as usize)
+}
+
+/// [`encode_frame`], returning the header it wrote.
+fn encode_framed<M: WireMessage>(
+    network: &Network,
+    msg: &M,
+    opts: EncodeOptions,
+    out: &mut BytesMut,
+) -> Result<FrameHeader, EncodeError> {
     let start = out.len();
     out.extend_from_slice(&[0u8; HEADER_LEN]);
     if let Err(e) = msg.encode_payload(opts, out) {
@@ -457,7 +484,7 @@ pub fn encode_frame<M: WireMessage>(
         checksum,
     };
     out[start..start + HEADER_LEN].copy_from_slice(&header.to_bytes());
-    Ok(HEADER_LEN + length)
+    Ok(header)
 }
 
 #[cfg(test)]

@@ -22,12 +22,16 @@ pub(super) struct Row<'a> {
 
 pub(super) fn measure<'a>(figure: &'a Figure, results: &Results) -> Row<'a> {
     let (coinpeer, baseline, ratio) = match figure.source {
-        Source::Versus { group, baseline } => {
-            let ours = results.timing(group, "coinpeer");
+        Source::Versus {
+            group,
+            subject,
+            baseline,
+        } => {
+            let ours = results.timing(group, subject);
             let theirs = results.timing(group, baseline);
             let ratio = ours.as_ref().zip(theirs.as_ref()).map(|(o, t)| o.rate() / t.rate());
             let cell = |function, timing: Option<Timing>| timing.map(|t| timing_cell(results, group, function, t));
-            (cell("coinpeer", ours), cell(baseline, theirs), ratio)
+            (cell(subject, ours), cell(baseline, theirs), ratio)
         }
         Source::Alone { group, function } => {
             let cell = results

@@ -1,0 +1,111 @@
+//! `send_frame` with frames the connection did not encode: one encoded once for many peers, and the
+//! malformed ones it must refuse rather than write.
+
+mod support;
+
+use bytes::Bytes;
+use coinpeer_protocol::{Outcome, SendFailure};
+use coinpeer_wire::bitcoin::Message;
+use coinpeer_wire::{decred, Command, EncodeError, EncodeOptions, Frame, FrameHeader};
+use std::io::IoSlice;
+use support::*;
+
+/// Sends `frame`, expects it failed with a failure `check` accepts and nothing written, then checks that the
+/// connection goes on sending.
+fn refused(frame: Frame, check: impl Fn(&SendFailure) -> bool) {
+    let mut s = Scripted::bitcoin();
+    let id = s.c.send_frame(&frame, s.now).expect("admitted");
+    let failed = outcomes(&s.events());
+    assert!(
+        matches!(&failed[..], [(i, Outcome::Failed(f))] if *i == id && check(f)),
+        "{failed:?}"
+    );
+    assert!(s.written().is_empty(), "nothing of it is written");
+    assert!(s.c.is_open(), "our mistake, not the remote's");
+    s.c.send(Message::Ping(9), s.now).unwrap();
+    assert_eq!(s.written(), [Message::Ping(9)], "the stream is still in step");
+}
+
+#[test]
+fn a_frame_encoded_once_goes_out_as_the_connection_would_encode_it_without_a_copy() {
+    let mut s = Scripted::bitcoin();
+    let msg = Message::Block(btc_block(3));
+    let prepared = Frame::encode(&s.network, &msg, EncodeOptions::new(s.version)).unwrap();
+    let id = s.c.send_frame(&prepared, s.now).unwrap();
+    let mut slices = [IoSlice::new(&[]); 4];
+    assert_eq!(
+        s.c.transmit_slices(s.now, &mut slices),
+        2,
+        "the header, then the payload"
+    );
+    assert_eq!(
+        slices[1].as_ptr(),
+        prepared.payload.as_ptr(),
+        "the payload is not copied"
+    );
+    s.c.transmitted(prepared.wire_len(), s.now);
+    assert_eq!(outcomes(&s.events()), [(id, Outcome::Sent)]);
+
+    // The same frame again, and the message encoded by the connection: the same bytes three times.
+    s.c.send_frame(&prepared, s.now).unwrap();
+    s.c.send(msg.clone(), s.now).unwrap();
+    let expected = s.frame(&msg);
+    let written = s.c.drain_transmit(s.now);
+    assert_eq!(written, [&expected[..], &expected[..]].concat());
+}
+
+#[test]
+fn a_frame_the_decoder_skipped_is_refused_not_written() {
+    // The decoder keeps the header of an unknown command it skips and drops its payload; written as it is,
+    // the header would announce bytes that never follow.
+    let header = FrameHeader {
+        magic: 0,
+        command: Command::new("unknowncmd").unwrap(),
+        length: 100,
+        checksum: [1, 2, 3, 4],
+    };
+    let skipped = Frame {
+        header,
+        payload: Bytes::new(),
+        offset: 0,
+    };
+    refused(skipped, |f| {
+        matches!(
+            f,
+            SendFailure::Incomplete {
+                length: 100,
+                payload: 0
+            }
+        )
+    });
+}
+
+#[test]
+fn a_frame_over_its_commands_limit_at_the_negotiated_version_is_refused() {
+    let header = FrameHeader {
+        magic: 0,
+        command: Command::new("verack").unwrap(),
+        length: 1,
+        checksum: [0; 4],
+    };
+    let verack_with_payload = Frame {
+        header,
+        payload: Bytes::from_static(&[0]),
+        offset: 0,
+    };
+    refused(verack_with_payload, |f| {
+        matches!(
+            f,
+            SendFailure::Encode(EncodeError::PayloadTooLarge { length: 1, max: 0, .. })
+        )
+    });
+}
+
+#[test]
+fn a_decred_frame_encoded_once_carries_the_dialects_checksum() {
+    let mut s = Scripted::decred();
+    let msg = decred::Message::Ping(5);
+    let prepared = Frame::encode(&s.network, &msg, EncodeOptions::new(s.version)).unwrap();
+    s.c.send_frame(&prepared, s.now).unwrap();
+    assert_eq!(s.written(), [msg]);
+}

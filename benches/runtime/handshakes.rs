@@ -18,6 +18,12 @@ use tokio::task::JoinSet;
 /// Connections being dialed or handshaked at any time.
 const IN_FLIGHT: usize = 64;
 
+/// Ports answering, dialed in turn. Every closed connection leaves a TIME_WAIT entry for its address pair,
+/// and with one port to dial, the kernel's search for a free local port (`__inet_hash_connect`) wades
+/// through tens of thousands of them: it took over half of the bare side's CPU, the same for both sides,
+/// hiding what the handshake itself costs. A node dialing many remotes never meets this.
+const PORTS: usize = 64;
+
 /// Both ends of a handshake; each closes the connection once its side is done.
 pub trait Handshaker: Send + Sync + 'static {
     fn dial(&self, stream: TcpStream) -> impl Future<Output = ()> + Send;
@@ -27,30 +33,23 @@ pub trait Handshaker: Send + Sync + 'static {
 /// A listener answering every connection, and the dialing side.
 pub struct Handshakes<H> {
     handshaker: Arc<H>,
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     answered: Arc<Tally>,
 }
 
 impl<H: Handshaker> Handshakes<H> {
-    /// Starts answering on a fresh port of 127.0.0.1.
+    /// Starts answering on [`PORTS`] fresh ports of 127.0.0.1.
     pub async fn start(handshaker: H) -> Arc<Handshakes<H>> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("listener address");
         let (handshaker, answered) = (Arc::new(handshaker), Tally::new());
-        let (h, a) = (handshaker.clone(), answered.clone());
-        tokio::spawn(async move {
-            loop {
-                let (stream, _) = listener.accept().await.expect("accept");
-                let (h, a) = (h.clone(), a.clone());
-                tokio::spawn(async move {
-                    h.answer(stream).await;
-                    a.add();
-                });
-            }
-        });
+        let mut addrs = Vec::with_capacity(PORTS);
+        for _ in 0..PORTS {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+            addrs.push(listener.local_addr().expect("listener address"));
+            tokio::spawn(answer_all(listener, handshaker.clone(), answered.clone()));
+        }
         Arc::new(Handshakes {
             handshaker,
-            addr,
+            addrs,
             answered,
         })
     }
@@ -60,11 +59,11 @@ impl<H: Handshaker> Handshakes<H> {
         let before = self.answered.count();
         let start = Instant::now();
         let mut dialing = JoinSet::new();
-        for _ in 0..n {
+        for i in 0..n {
             if dialing.len() == IN_FLIGHT {
                 dialing.join_next().await.expect("a task").expect("dialing panicked");
             }
-            let (h, addr) = (self.handshaker.clone(), self.addr);
+            let (h, addr) = (self.handshaker.clone(), self.addrs[i as usize % PORTS]);
             dialing.spawn(async move {
                 let stream = TcpStream::connect(addr).await.expect("connect");
                 h.dial(stream).await;
@@ -75,6 +74,18 @@ impl<H: Handshaker> Handshakes<H> {
         }
         self.answered.wait_for(before + n).await;
         start.elapsed()
+    }
+}
+
+/// Answers every connection `listener` accepts, counting each handshake done.
+async fn answer_all<H: Handshaker>(listener: TcpListener, handshaker: Arc<H>, answered: Arc<Tally>) {
+    loop {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let (h, a) = (handshaker.clone(), answered.clone());
+        tokio::spawn(async move {
+            h.answer(stream).await;
+            a.add();
+        });
     }
 }
 

@@ -250,8 +250,9 @@ impl<D: Dialect> Connection<D> {
         self.session.as_deref()
     }
 
-    /// How messages are encoded for the remote: the protocol version (settled once the remote's version
-    /// arrives) and whether blocks and transactions carry witness data. A frame made with these by
+    /// How messages are encoded for the remote: the protocol version (ours until the remote's version
+    /// arrives, then the negotiated one) and whether blocks and transactions carry witness data (settled
+    /// when the handshake completes). A frame made with these by
     /// [`Frame::encode`](coinpeer_wire::Frame::encode) suits [`send_frame`](Self::send_frame).
     pub fn encode_options(&self) -> EncodeOptions {
         self.encode

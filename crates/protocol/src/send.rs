@@ -5,9 +5,8 @@ use crate::dialect::{Control, Dialect};
 use crate::error::{DisconnectReason, SendError, SendFailure};
 use crate::event::{Outcome, SendId};
 use crate::send_queue::{Held, OutFrame, Priority};
-use coinpeer_wire::frame::max_payload_len;
 use coinpeer_wire::messages::{InvType, Inventory};
-use coinpeer_wire::{encode_frame, EncodeError, Frame, WireMessage};
+use coinpeer_wire::{encode_frame, Frame, WireMessage};
 use std::time::Instant;
 
 impl<D: Dialect> Connection<D> {
@@ -39,11 +38,12 @@ impl<D: Dialect> Connection<D> {
     /// ([`Frame::encode`]). Its payload and checksum are not recomputed and its payload is not copied.
     /// Requests sent this way are not tracked by stall detection.
     ///
-    /// The frame must suit this connection: it is not decoded, so a block encoded with witness data goes to
-    /// a remote that did not ask for it as it is. Two mistakes that would put the stream out of step or get
-    /// us disconnected are caught and reported failed: a frame whose payload is not the length its header
-    /// says (one the decoder skipped unread) and a payload over its command's limit at the negotiated
-    /// version.
+    /// The frame is not decoded, so it must suit this connection: a block encoded with witness data goes
+    /// as it is to a remote that did not ask for them (see [`encode_options`](Self::encode_options)). Three
+    /// mistakes are caught and reported failed rather than written: a frame whose payload is not the length
+    /// its header says (one the decoder skipped unread), which would put the stream out of step, and a
+    /// command the negotiated version lacks or a payload over its limit there, for which the remote would
+    /// disconnect us ([`Frame::sendable_at`]).
     pub fn send_frame(&mut self, frame: &Frame, now: Instant) -> Result<SendId, SendError<()>> {
         let id = self.admit()?;
         if frame.is_skipped() {
@@ -54,15 +54,8 @@ impl<D: Dialect> Connection<D> {
             self.report(Some(id), Outcome::Failed(failure), 0);
             return Ok(id);
         }
-        let command = frame.header.command;
-        let max = max_payload_len(self.config.network.dialect(), &command, self.encode.version);
-        if frame.header.length > max {
-            let too_large = EncodeError::PayloadTooLarge {
-                command,
-                length: frame.header.length.into(),
-                max: max.into(),
-            };
-            self.report(Some(id), Outcome::Failed(SendFailure::Encode(too_large)), 0);
+        if let Err(e) = frame.sendable_at(self.config.network.dialect(), self.encode.version) {
+            self.report(Some(id), Outcome::Failed(SendFailure::Encode(e)), 0);
             return Ok(id);
         }
         let mut header = frame.header;

@@ -4,9 +4,12 @@
 mod support;
 
 use bytes::Bytes;
-use coinpeer_protocol::{Outcome, SendFailure};
+use coinpeer_protocol::{Bitcoin, Outcome, SendFailure};
 use coinpeer_wire::bitcoin::Message;
-use coinpeer_wire::{decred, Command, EncodeError, EncodeOptions, Frame, FrameHeader};
+use coinpeer_wire::messages::ServiceFlags;
+use coinpeer_wire::{decred, Command, EncodeError, EncodeOptions, Frame, FrameHeader, Network};
+
+const NET: Network = Network::BITCOIN_REGTEST;
 use std::io::IoSlice;
 use support::*;
 
@@ -28,9 +31,19 @@ fn refused(frame: Frame, check: impl Fn(&SendFailure) -> bool) {
 
 #[test]
 fn a_frame_encoded_once_goes_out_as_the_connection_would_encode_it_without_a_copy() {
-    let mut s = Scripted::bitcoin();
-    let msg = Message::Block(btc_block(3));
-    let prepared = Frame::encode(&s.network, &msg, EncodeOptions::new(s.version)).unwrap();
+    // Both ends advertise witness support, so blocks go with their witnesses.
+    let witness = || {
+        let mut c = config(NET);
+        c.handshake.services |= ServiceFlags::BTC_WITNESS;
+        c
+    };
+    let mut s = Scripted::<Bitcoin>::open(witness(), witness());
+    let mut block = btc_block(3);
+    block.transactions.extend([btc_tx(1, true), btc_tx(2, true)]);
+    let msg = Message::Block(block);
+    let opts = s.c.encode_options();
+    assert!(opts.witness && opts.version == s.version, "{opts:?}");
+    let prepared = Frame::encode(&s.network, &msg, opts).unwrap();
     let id = s.c.send_frame(&prepared, s.now).unwrap();
     let mut slices = [IoSlice::new(&[]); 4];
     assert_eq!(
@@ -99,6 +112,23 @@ fn a_frame_over_its_commands_limit_at_the_negotiated_version_is_refused() {
             SendFailure::Encode(EncodeError::PayloadTooLarge { length: 1, max: 0, .. })
         )
     });
+}
+
+#[test]
+fn a_frame_made_for_a_newer_peer_is_refused_where_its_command_does_not_exist() {
+    // The remote stops at 70012, before feefilter; the frame was made at 70016 for other peers.
+    let mut older = config(NET);
+    older.handshake.max_version = Some(70_012);
+    let mut p = Pair::<Bitcoin>::with(config(NET), older).open();
+    let shared = Frame::encode(&NET, &Message::FeeFilter(1000), EncodeOptions::new(70_016)).unwrap();
+    let id = p.a.send_frame(&shared, p.now).unwrap();
+    p.shuttle();
+    let failed = outcomes(&events(&mut p.a));
+    assert!(
+        matches!(&failed[..], [(i, Outcome::Failed(SendFailure::Encode(EncodeError::UnsupportedAtVersion { command: "feefilter", version: 70_012 })))] if *i == id),
+        "{failed:?}"
+    );
+    assert!(p.a.is_open() && p.b.is_open(), "{:?}", p.b.disconnect_reason());
 }
 
 #[test]

@@ -127,14 +127,17 @@ impl<D: Dialect> Peer<D> {
     /// [`PeerEvent::Message`](crate::PeerEvent)), or one encoded once for many peers (see
     /// [`send_frame`](Self::send_frame)). Its payload is not copied, re-encoded or re-hashed, and write
     /// listeners do not hear it. Requests sent this way are not tracked for stalls. The frame is not decoded
-    /// again: it must suit this peer (a block with witness data only to a peer that asked for them). A frame
-    /// whose payload the decoder skipped, or over its command's limit at the negotiated version, fails.
+    /// again, so it must suit this peer (a block with witness data only to a peer that asked for them); a
+    /// frame whose payload the decoder skipped, whose command the negotiated version lacks, or whose payload
+    /// is over its limit at that version fails instead of being written.
     pub fn forward(&self, frame: &coinpeer_wire::Frame) -> SendHandle {
         forward_locked(&mut self.core(), frame)
     }
 
-    /// How messages are encoded for this peer: the negotiated version and whether blocks and transactions
-    /// carry witness data. Peers with equal options can share one [`Frame::encode`](coinpeer_wire::Frame::encode)d frame.
+    /// How messages are encoded for this peer: the protocol version (ours until the remote's version
+    /// arrives, then the negotiated one) and whether blocks and transactions carry witness data (settled
+    /// when the handshake completes). Peers with equal options can share one
+    /// [`Frame::encode`](coinpeer_wire::Frame::encode)d frame.
     pub fn encode_options(&self) -> coinpeer_wire::EncodeOptions {
         self.core().conn.encode_options()
     }

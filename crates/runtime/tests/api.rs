@@ -145,15 +145,14 @@ async fn try_send_says_full_past_the_send_buffer_and_send_waits_for_room() {
     // `send` waits for room that never comes, until the peer closes.
     let waiting = tokio::spawn({
         let peer = peer.clone();
-        async move { peer.send(Message::SendHeaders).await.await }
+        // Returns the handle: the task is unfinished only while send itself waits for room.
+        async move { peer.send(Message::SendHeaders).await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send waits while the queue is full");
     peer.disconnect();
-    assert_eq!(
-        tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap(),
-        Outcome::Dropped
-    );
+    let handle = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
+    assert_eq!(handle.await, Outcome::Dropped);
     assert!(matches!(
         peer.try_send(Message::SendHeaders),
         Err(TrySendError::Closed(_))
@@ -318,13 +317,12 @@ async fn send_frame_waits_for_room_as_send_does() {
     let frame = coinpeer_wire::Frame::encode(&Network::BITCOIN_REGTEST, &small, peer.encode_options()).unwrap();
     let waiting = tokio::spawn({
         let peer = peer.clone();
-        async move { peer.send_frame(&frame).await.await }
+        // Returns the handle: the task is unfinished only while send_frame itself waits for room.
+        async move { peer.send_frame(&frame).await }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send_frame waits while the queue is full");
     peer.disconnect();
-    assert_eq!(
-        tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap(),
-        Outcome::Dropped
-    );
+    let handle = tokio::time::timeout(WAIT, waiting).await.unwrap().unwrap();
+    assert_eq!(handle.await, Outcome::Dropped);
 }

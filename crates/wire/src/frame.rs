@@ -165,6 +165,41 @@ impl Frame {
         })
     }
 
+    /// Checks, without decoding, that the remote of a connection at protocol `version` will take this frame:
+    /// its command exists at that version and its length is within the command's limit there. A frame
+    /// encoded for one peer may be sent to another that negotiated an older version.
+    pub fn sendable_at(&self, dialect: Dialect, version: u32) -> Result<(), EncodeError> {
+        let command = self.header.command;
+        let (valid, known): (bool, &[&'static str]) = match dialect {
+            Dialect::Bitcoin => (
+                crate::bitcoin::valid_at(command.as_str(), version),
+                crate::bitcoin::COMMANDS,
+            ),
+            Dialect::Decred => (
+                crate::decred::valid_at(command.as_str(), version),
+                crate::decred::COMMANDS,
+            ),
+        };
+        if !valid {
+            // Only known commands are gated by version, so the name is always found.
+            let command = known
+                .iter()
+                .find(|c| **c == command.as_str())
+                .copied()
+                .unwrap_or("unknown");
+            return Err(EncodeError::UnsupportedAtVersion { command, version });
+        }
+        let max = max_payload_len(dialect, &command, version);
+        if self.header.length > max {
+            return Err(EncodeError::PayloadTooLarge {
+                command,
+                length: self.header.length.into(),
+                max: max.into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Decodes the payload as a message of dialect `M` at protocol `version`.
     pub fn decode<M: WireMessage>(&self, version: u32) -> Result<M, DecodeError> {
         M::decode_payload(&self.header.command, &self.payload, version).map_err(|e| e.in_command(self.header.command))

@@ -61,3 +61,54 @@ fn a_message_over_its_limit_is_refused_as_encode_frame_refuses_it() {
         refused
     );
 }
+
+/// A frame of `msg` encoded at `at`, checked for a remote at `remote`.
+fn sendable<M: WireMessage>(network: Network, msg: &M, at: u32, remote: u32) -> Result<(), EncodeError> {
+    let frame = Frame::encode(&network, msg, EncodeOptions::new(at)).expect("encodes");
+    frame.sendable_at(network.dialect(), remote)
+}
+
+#[test]
+fn a_frame_is_sendable_only_at_versions_that_have_its_command() {
+    let fee = bitcoin::Message::FeeFilter(1000);
+    assert_eq!(sendable(Network::BITCOIN, &fee, 70016, 70013), Ok(()));
+    assert_eq!(
+        sendable(Network::BITCOIN, &fee, 70016, 70012),
+        Err(EncodeError::UnsupportedAtVersion {
+            command: "feefilter",
+            version: 70012
+        })
+    );
+    // Decred gates commands both ways: `sendheaders` came at 3, `reject` went at 9.
+    let headers = decred::Message::SendHeaders;
+    assert_eq!(sendable(Network::DECRED, &headers, 12, 3), Ok(()));
+    assert!(matches!(
+        sendable(Network::DECRED, &headers, 12, 2),
+        Err(EncodeError::UnsupportedAtVersion {
+            command: "sendheaders",
+            version: 2
+        })
+    ));
+    let reject = decred::Message::Reject(decred::Reject {
+        message: "tx".into(),
+        code: bitcoin::RejectCode(0x10),
+        reason: "bad".into(),
+        hash: Hash256([3; 32]),
+    });
+    assert_eq!(sendable(Network::DECRED, &reject, 8, 8), Ok(()));
+    assert!(matches!(
+        sendable(Network::DECRED, &reject, 8, 9),
+        Err(EncodeError::UnsupportedAtVersion { command: "reject", .. })
+    ));
+}
+
+#[test]
+fn a_frame_over_its_commands_limit_at_the_remotes_version_is_not_sendable() {
+    // A ping carries its nonce from version 60001 on; before that its payload is empty.
+    let ping = bitcoin::Message::Ping(7);
+    assert_eq!(sendable(Network::BITCOIN, &ping, 70016, 60001), Ok(()));
+    assert!(matches!(
+        sendable(Network::BITCOIN, &ping, 70016, 60000),
+        Err(EncodeError::PayloadTooLarge { length: 8, max: 0, .. })
+    ));
+}

@@ -37,13 +37,13 @@ pub(super) const FIGURES: &[Figure] = &[
     alone("cache-known-inventory", "contains-miss", Goal::Nanos(40.0), "known inventory: lookup, miss"),
     versus("runtime-ping-rtt", "bare-tokio", Goal::WithinTimes(1.2), "ping round trip over loopback"),
     versus("runtime-block-throughput", "bare-tokio", Goal::Ratio(0.8), "~1 MB block messages, peer to peer"),
-    versus("runtime-block-throughput", "bare-tokio", Goal::Ratio(0.8), "the same, each sent as a frame encoded once")
+    versus("runtime-block-throughput", "bare-tokio", Goal::Ratio(0.8), "~1 MB blocks, each a frame encoded once")
         .by("coinpeer-frame"),
     versus("runtime-inv1-throughput", "bare-tokio", Goal::Ratio(0.8), "1-item `inv` messages, peer to peer"),
-    versus("runtime-inv1-throughput", "bare-tokio", Goal::Ratio(0.8), "the same, each sent as a frame encoded once")
+    versus("runtime-inv1-throughput", "bare-tokio", Goal::Ratio(0.8), "1-item `inv`s, each a frame encoded once")
         .by("coinpeer-frame"),
     versus("runtime-inv1000-throughput", "bare-tokio", Goal::Ratio(0.8), "1,000-item `inv` messages, peer to peer"),
-    versus("runtime-inv1000-throughput", "bare-tokio", Goal::Ratio(0.8), "the same, each sent as a frame encoded once")
+    versus("runtime-inv1000-throughput", "bare-tokio", Goal::Ratio(0.8), "1,000-item `inv`s, each a frame encoded once")
         .by("coinpeer-frame"),
     versus("runtime-handshakes", "bare-tokio", Goal::Ratio(0.8), "handshakes, 64 in flight"),
     versus("runtime-forward-block", "bare-copy", Goal::Ratio(0.8), "forward a 1 MB block between two peers")
@@ -135,7 +135,12 @@ impl Figure {
     /// The name a reader can pass as FILTER, or find the results under.
     pub(super) fn id(&self) -> String {
         match self.source {
-            Source::Versus { group, .. } => group.to_string(),
+            Source::Versus {
+                group,
+                subject: "coinpeer",
+                ..
+            } => group.to_string(),
+            Source::Versus { group, subject, .. } => format!("{group}/{subject}"),
             Source::Alone { group, function } => format!("{group}/{function}"),
             Source::Memory => "peer-memory".to_string(),
         }

@@ -162,6 +162,11 @@ fn introduced_at(command: &str) -> Option<u32> {
     })
 }
 
+/// True if `command` is a message of protocol `version` (unknown commands always are).
+pub fn valid_at(command: &str, version: u32) -> bool {
+    !introduced_at(command).is_some_and(|v| version < v)
+}
+
 /// The largest payload of a Bitcoin `command` at protocol `version`; `None` for unknown commands.
 pub fn max_payload_len(command: &str, version: u32) -> Option<u32> {
     const MAX: u32 = Dialect::Bitcoin.max_message_len();

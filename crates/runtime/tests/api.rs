@@ -146,7 +146,10 @@ async fn try_send_says_full_past_the_send_buffer_and_send_waits_for_room() {
     let waiting = tokio::spawn({
         let peer = peer.clone();
         // Returns the handle: the task is unfinished only while send itself waits for room.
-        async move { peer.send(Message::SendHeaders).await }
+        #[allow(clippy::async_yields_async)] // the handle, not its outcome, is what the task yields
+        async move {
+            peer.send(Message::SendHeaders).await
+        }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send waits while the queue is full");
@@ -318,7 +321,10 @@ async fn send_frame_waits_for_room_as_send_does() {
     let waiting = tokio::spawn({
         let peer = peer.clone();
         // Returns the handle: the task is unfinished only while send_frame itself waits for room.
-        async move { peer.send_frame(&frame).await }
+        #[allow(clippy::async_yields_async)] // the handle, not its outcome, is what the task yields
+        async move {
+            peer.send_frame(&frame).await
+        }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiting.is_finished(), "send_frame waits while the queue is full");

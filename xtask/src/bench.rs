@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::SystemTime;
 
 use crate::results::Results;
-use crate::{plot, report, root, run};
+use crate::{plot, report, root, run, run_command};
 
 /// Criterion settings for the ~80 functions: `--quick` runs often and finishes in under 3 minutes (about 1.3 s a
 /// function), the full run in under 15 (about 5 s a function).
@@ -18,37 +18,65 @@ const FULL: &str = "--warm-up-time 1 --measurement-time 4";
 const MEMORY: &str = "peer-memory";
 
 pub fn bench(args: &[&str]) -> Result<(), String> {
-    let (quick, filter) = match args {
-        ["--quick", rest @ ..] => (true, rest),
-        rest => (false, rest),
-    };
-    let filter = match filter {
-        [] => None,
-        [filter] => Some(*filter),
-        _ => return Err("usage: cargo xtask bench [--quick] [FILTER]".into()),
-    };
+    let (mut quick, mut soft_sha, mut filter) = (false, false, None);
+    for arg in args {
+        match *arg {
+            "--quick" => quick = true,
+            "--soft-sha" => soft_sha = true,
+            f if filter.is_none() && !f.starts_with("--") => filter = Some(f),
+            _ => return Err("usage: cargo xtask bench [--quick] [--soft-sha] [FILTER]".into()),
+        }
+    }
     let settings = if quick { QUICK } else { FULL };
-    let target = root().join("target");
+    let target = match soft_sha {
+        false => root().join("target"),
+        true => root().join("target").join(SOFT_SHA_TARGET),
+    };
     let results = Results::new(&target, SystemTime::now());
 
     // Every step runs even when one fails, so that the report shows whatever was measured; the first failure
     // is returned after it is written.
-    let benches = run_criterion(settings, filter);
+    let benches = run_criterion(settings, filter, soft_sha.then_some(&target));
     let memory = match filter {
+        // Hashing plays no part in an idle peer's memory.
+        _ if soft_sha => Ok(()),
         Some(f) if !MEMORY.contains(f) => Ok(()),
         _ => run_memory(&results),
     };
-    let report = write_report(&target, &results, &header(settings, filter));
+    let report = write_report(&target, &results, &header(settings, filter, soft_sha));
     benches.and(memory).and(report)
 }
 
-fn run_criterion(settings: &str, filter: Option<&str>) -> Result<(), String> {
+/// Where `--soft-sha` builds and keeps its results, under `target/`: apart, so that neither run's figures
+/// pass for the other's.
+const SOFT_SHA_TARGET: &str = "soft-sha";
+
+/// Runs the criterion benches; with `soft_sha` (its target directory), only the runtime's, on `sha2`'s
+/// software SHA-256, as on a CPU without the SHA extensions. The codec figures are left out then: their
+/// `bitcoin` baseline hashes with `bitcoin_hashes`, which would still use the extensions.
+fn run_criterion(settings: &str, filter: Option<&str>, soft_sha: Option<&Path>) -> Result<(), String> {
     // Every bench target by name, and only those: the library's test harness would refuse criterion's flags
     // (`--benches` would include it, as the library has `bench = true`).
-    let mut args = vec!["bench", "--package", "coinpeer", "--bench", "*", "--"];
+    let mut args = match soft_sha {
+        None => vec!["bench", "--package", "coinpeer", "--bench", "*", "--"],
+        Some(_) => vec![
+            "bench",
+            "--package",
+            "coinpeer",
+            "--bench",
+            "runtime",
+            "--features",
+            "sha2/force-soft",
+            "--",
+        ],
+    };
     args.extend(settings.split(' '));
     args.extend(filter);
-    run("cargo", &args)
+    let mut cargo = Command::new("cargo");
+    if let Some(target) = soft_sha {
+        cargo.env("CARGO_TARGET_DIR", target);
+    }
+    run_command(cargo.args(&args).current_dir(root()))
 }
 
 fn run_memory(results: &Results) -> Result<(), String> {
@@ -80,11 +108,14 @@ fn write_report(target: &Path, results: &Results, header: &[String]) -> Result<(
 }
 
 /// Which run, on which machine: what a reader needs before comparing the figures with another report.
-fn header(settings: &str, filter: Option<&str>) -> Vec<String> {
+fn header(settings: &str, filter: Option<&str>, soft_sha: bool) -> Vec<String> {
     let (cpu, sha_ni) = cpu();
     let commit = output("git", &["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
     let dirty = output("git", &["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
-    let hash_note = if sha_ni {
+    let hash_note = if soft_sha {
+        "not used: `--soft-sha` forced `sha2`'s software SHA-256 on both sides, as on a CPU without them; only \
+         the runtime figures were run (the codec's `bitcoin` baseline would still use the extensions)"
+    } else if sha_ni {
         "double SHA-256 runs on them (in both `sha2` and `bitcoin_hashes`), several times faster than without, \
          so decoding weighs more in the receive figures"
     } else {

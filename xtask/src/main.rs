@@ -13,9 +13,11 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "\
 usage: cargo xtask <task>
   test                   fmt check, clippy -D warnings, every test of the workspace
-  bench [--quick] [FILTER]
+  bench [--quick] [--soft-sha] [FILTER]
                          benchmarks against their baselines (codec, caches, runtime, memory per peer), then
-                         target/bench-report.md and .svg; FILTER is a criterion filter (`peer-memory`: memory)
+                         target/bench-report.md and .svg; FILTER is a criterion filter (`peer-memory`: memory);
+                         --soft-sha: the runtime figures only, on software SHA-256 as on a CPU without SHA
+                         extensions, into target/soft-sha/
   fuzz (TARGET | --all) SECONDS
                          run one cargo-fuzz target (nightly), or every one in turn, from a seed corpus built
                          from the test data; one line per target: exec/s, coverage, corpus size, crash or
@@ -66,18 +68,20 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     run_in(&root(), program, args)
 }
 
-fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("xtask: $ {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .map_err(|e| format!("{program}: {e}"))?;
+/// Runs a prepared command, showing it first; fails unless it succeeds.
+fn run_command(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    eprintln!("xtask: $ {shown}");
+    let status = command.status().map_err(|e| format!("{shown}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+        Err(format!("`{shown}` failed ({status})"))
     }
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    run_command(Command::new(program).args(args).current_dir(dir))
 }
 
 fn test() -> Result<(), String> {

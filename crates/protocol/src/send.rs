@@ -61,8 +61,10 @@ impl<D: Dialect> Connection<D> {
         let mut header = frame.header;
         // The payload and its checksum stay as they are; only the network magic is ours.
         header.magic = self.config.network.magic();
+        // The header goes into the encoding arena: no allocation of its own per frame.
+        self.queue.buffer().extend_from_slice(&header.to_bytes());
         let frame = OutFrame {
-            head: bytes::Bytes::copy_from_slice(&header.to_bytes()),
+            head: self.queue.take_encoded(),
             body: frame.payload.clone(),
             command: header.command,
             id: Some(id),

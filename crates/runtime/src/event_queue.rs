@@ -67,7 +67,13 @@ impl<M> EventQueue<M> {
                 return false;
             }
             s.bytes += events.iter().map(wire_len).sum::<usize>();
-            s.events.append(events);
+            if s.events.is_empty() {
+                // The reader keeps up: the batch changes hands without a copy of its events, and the task
+                // gets the drained queue's room for its next batch.
+                std::mem::swap(&mut s.events, events);
+            } else {
+                s.events.append(events);
+            }
             s.shed_when_empty = false;
             s.reader.take()
         };

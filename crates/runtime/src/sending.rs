@@ -85,29 +85,36 @@ impl<D: Dialect> Peer<D> {
     /// Waits for room as `send` does, then runs `queue` on the locked connection.
     async fn when_room(&self, queue: impl FnOnce(&Self, &mut Core<D>) -> SendHandle) -> SendHandle {
         tokio::task::coop::consume_budget().await;
-        let mut waiting = None;
+        let mut queue = Some(queue);
+        // Most sends find room: nothing to register for them.
+        if let Some(handle) = self.queue_if_room(&mut queue) {
+            return handle;
+        }
+        // Counted and registered before each check: the task notifies only counted waiters, after it made
+        // room, so room made after a check wakes us, and room made before it is seen by it.
+        let _waiting = RoomWaiter::new(&self.shared.room_waiters);
         loop {
             let room = self.shared.room.notified();
             tokio::pin!(room);
-            // Registered before the check, so that a wake-up in between is not lost.
             room.as_mut().enable();
-            {
-                // Room is checked and taken under one lock: senders racing for the last room cannot all
-                // pass the check and overshoot the buffer together.
-                let mut core = self.core();
-                let open = !self.shared.closing.is_cancelled() && core.conn.disconnect_reason().is_none();
-                if !open || (core.conn.queued_memory() as u64) < self.shared.send_buffer {
-                    return queue(self, &mut core);
-                }
-            }
-            if waiting.is_none() {
-                // Counted before sleeping, then checked once more: the task notifies only counted waiters,
-                // and may have made room between the check above and the count.
-                waiting = Some(RoomWaiter::new(&self.shared.room_waiters));
-                continue;
+            if let Some(handle) = self.queue_if_room(&mut queue) {
+                return handle;
             }
             room.await;
         }
+    }
+
+    /// Runs `queue` if the connection has room or is closed (the handle then resolves dropped). Room is
+    /// checked and taken under one lock: senders racing for the last room cannot all pass the check and
+    /// overshoot the buffer together.
+    fn queue_if_room<F: FnOnce(&Self, &mut Core<D>) -> SendHandle>(&self, queue: &mut Option<F>) -> Option<SendHandle> {
+        let mut core = self.core();
+        let open = !self.shared.closing.is_cancelled() && core.conn.disconnect_reason().is_none();
+        if open && (core.conn.queued_memory() as u64) >= self.shared.send_buffer {
+            return None;
+        }
+        let queue = queue.take().expect("a message is queued once");
+        Some(queue(self, &mut core))
     }
 
     /// Queues `msg` if the queue has room; otherwise gives it back, saying why.

@@ -1,7 +1,7 @@
 //! The handshake state machine: messages and the time in, messages to send and a result out.
 
 use crate::dialect::{HandshakeMessage, MessageKind};
-use crate::{ConfigError, HandshakeConfig, HandshakeError};
+use crate::{ConfigError, HandshakeConfig, HandshakeError, VersionHook};
 use coinpeer_cache::NonceCache;
 use coinpeer_wire::bitcoin::RejectCode;
 use coinpeer_wire::messages::{NetAddress, VersionMessage};
@@ -107,7 +107,7 @@ enum Stage {
 #[derive(Debug)]
 pub struct Handshake<M> {
     direction: Direction,
-    config: HandshakeConfig,
+    rules: Rules,
     local: VersionMessage,
     min_version: u32,
     nonces: NonceCache,
@@ -124,6 +124,28 @@ pub struct Handshake<M> {
     /// The remote sent `wtxidrelay` (a second one is an error, whether or not we announced ours).
     remote_wtxid_relay: bool,
     replay: Vec<M>,
+}
+
+/// What the machine still needs of its [`HandshakeConfig`] once started: kept apart rather than the whole
+/// configuration, whose user agent strings would otherwise be copied for every connection.
+struct Rules {
+    max_messages_before_verack: usize,
+    allow_self_connection: bool,
+    on_version: Option<VersionHook>,
+    addrv2: bool,
+    wtxid_relay: bool,
+}
+
+impl std::fmt::Debug for Rules {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rules")
+            .field("max_messages_before_verack", &self.max_messages_before_verack)
+            .field("allow_self_connection", &self.allow_self_connection)
+            .field("on_version", &self.on_version.as_ref().map(|_| "hook"))
+            .field("addrv2", &self.addrv2)
+            .field("wtxid_relay", &self.wtxid_relay)
+            .finish()
+    }
 }
 
 impl<M: HandshakeMessage> Handshake<M> {
@@ -158,7 +180,13 @@ impl<M: HandshakeMessage> Handshake<M> {
         nonces.insert(inputs.nonce);
         let mut hs = Handshake {
             direction,
-            config: config.clone(),
+            rules: Rules {
+                max_messages_before_verack: config.max_messages_before_verack,
+                allow_self_connection: config.allow_self_connection,
+                on_version: config.on_version.clone(),
+                addrv2: config.addrv2,
+                wtxid_relay: config.wtxid_relay,
+            },
             min_version: config.min_version.unwrap_or(M::DEFAULT_MIN_VERSION),
             nonces: nonces.clone(),
             deadline: inputs.now + config.timeout,
@@ -263,8 +291,8 @@ impl<M: HandshakeMessage> Handshake<M> {
                 Err(HandshakeError::Unexpected(msg.command()))
             }
             (Stage::AwaitVerack, MessageKind::Other) => {
-                if self.replay.len() >= self.config.max_messages_before_verack {
-                    return Err(HandshakeError::TooManyMessages(self.config.max_messages_before_verack));
+                if self.replay.len() >= self.rules.max_messages_before_verack {
+                    return Err(HandshakeError::TooManyMessages(self.rules.max_messages_before_verack));
                 }
                 self.replay.push(msg);
                 Ok(false)
@@ -275,7 +303,7 @@ impl<M: HandshakeMessage> Handshake<M> {
     }
 
     fn accept_version(&mut self, remote: VersionMessage, unix_time: i64) -> Result<(), HandshakeError> {
-        if !self.config.allow_self_connection && self.nonces.contains(remote.nonce) {
+        if !self.rules.allow_self_connection && self.nonces.contains(remote.nonce) {
             return Err(HandshakeError::SelfConnection);
         }
         self.negotiated = self.local.version.min(remote.version);
@@ -287,7 +315,7 @@ impl<M: HandshakeMessage> Handshake<M> {
                 minimum: self.min_version,
             });
         }
-        if let Some(hook) = &self.config.on_version {
+        if let Some(hook) = &self.rules.on_version {
             if let Err(reason) = hook(&remote) {
                 self.queue_reject("version", RejectCode::INVALID.0, &reason);
                 return Err(HandshakeError::Refused(reason));
@@ -300,11 +328,11 @@ impl<M: HandshakeMessage> Handshake<M> {
             self.outbox.push_back(M::version(self.local.clone()));
         }
         let support = M::features_at(self.negotiated);
-        if let Some(msg) = M::send_addrv2().filter(|_| support.addrv2 && self.config.addrv2) {
+        if let Some(msg) = M::send_addrv2().filter(|_| support.addrv2 && self.rules.addrv2) {
             self.outbox.push_back(msg);
             self.sent_addrv2 = true;
         }
-        if let Some(msg) = M::wtxid_relay().filter(|_| support.wtxid_relay && self.config.wtxid_relay) {
+        if let Some(msg) = M::wtxid_relay().filter(|_| support.wtxid_relay && self.rules.wtxid_relay) {
             self.outbox.push_back(msg);
             self.sent_wtxid_relay = true;
         }

@@ -15,7 +15,6 @@ const REMEMBERED: usize = 64;
 
 /// The state machine's settings for `config`: an existing `Arc` when a live peer has equal ones.
 pub(crate) fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Arc<Config> {
-    let wanted = derive(config);
     let live: Vec<Arc<Config>> = {
         let mut in_use = lock();
         in_use.retain(|w| w.strong_count() > 0);
@@ -23,10 +22,11 @@ pub(crate) fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Arc<Config>
     };
     // Compared, and the others dropped, outside the lock: dropping the last handle on a configuration runs
     // the application's version hook's destructor, which may start a peer.
-    if let Some(same) = live.iter().find(|c| ***c == wanted) {
+    if let Some(same) = live.iter().find(|c| derived_from(c, config)) {
+        debug_assert!(**same == derive(config), "derived_from and derive disagree");
         return same.clone();
     }
-    let fresh = Arc::new(wanted);
+    let fresh = Arc::new(derive(config));
     let mut in_use = lock();
     in_use.push(Arc::downgrade(&fresh));
     if in_use.len() > REMEMBERED {
@@ -37,6 +37,24 @@ pub(crate) fn protocol_config<D: Dialect>(config: &PeerConfig<D>) -> Arc<Config>
 
 fn lock() -> std::sync::MutexGuard<'static, Vec<Weak<Config>>> {
     IN_USE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Whether `c`, which `derive` made, is what it makes of `config`: compared field by field, the fields
+/// `derive` sets (the others keep `Config::new`'s values), so that finding a peer's shared configuration
+/// copies nothing, its user agent's strings included.
+fn derived_from<D: Dialect>(c: &Config, config: &PeerConfig<D>) -> bool {
+    let cap = usize::try_from(config.max_queued_bytes).unwrap_or(usize::MAX);
+    c.network == config.network
+        && c.handshake == config.handshake
+        && c.idle_timeout == config.idle_timeout
+        && c.ping_timeout == config.idle_timeout
+        && c.ping_interval == config.ping_interval
+        && c.trickle_interval == config.trickle_interval
+        && c.stall == config.stall
+        && c.max_queued_bytes == cap
+        && c.send_buffer == cap
+        && c.nonces == config.nonces
+        && c.defer_version_decision != config.listeners.is_empty()
 }
 
 fn derive<D: Dialect>(config: &PeerConfig<D>) -> Config {
@@ -82,6 +100,40 @@ mod tests {
         own_nonces.nonces = coinpeer_cache::NonceCache::default();
         assert!(!Arc::ptr_eq(&ca, &protocol_config(&own_nonces)));
     }
+
+    #[test]
+    fn a_configuration_is_found_exactly_when_derive_would_make_an_equal_one() {
+        let base = PeerConfig::<Bitcoin>::builder(Network::BITCOIN_REGTEST).build();
+        // Every setting derive() reads, changed one at a time.
+        let changes: Vec<fn(&mut PeerConfig<Bitcoin>)> = vec![
+            |c| c.network = Network::BITCOIN_TESTNET3,
+            |c| c.handshake.user_agent.name.push('x'),
+            |c| c.handshake.relay = !c.handshake.relay,
+            |c| c.idle_timeout += Duration::from_secs(1),
+            |c| c.ping_interval = None,
+            |c| c.max_queued_bytes += 1,
+            |c| c.trickle_interval = crate::TrickleInterval::Fixed(Duration::from_millis(7)),
+            |c| c.stall = None,
+            |c| c.nonces = coinpeer_cache::NonceCache::default(),
+            |c| c.listeners.push(Arc::new(NoListener)),
+        ];
+        let made = derive(&base);
+        assert!(derived_from(&made, &base));
+        for (i, change) in changes.iter().enumerate() {
+            let mut other = base.clone();
+            change(&mut other);
+            assert_ne!(derive(&other), made, "change {i} changes the configuration");
+            assert!(!derived_from(&made, &other), "change {i} is seen");
+            assert!(derived_from(&derive(&other), &other), "change {i}");
+        }
+        // Settings derive() does not read are not compared either.
+        let mut events = base.clone();
+        events.events = Some(3);
+        assert!(derived_from(&made, &events));
+    }
+
+    struct NoListener;
+    impl crate::BitcoinListener for NoListener {}
 
     #[test]
     fn distinct_configurations_beyond_the_remembered_few_are_not_shared_but_still_work() {

@@ -10,7 +10,9 @@
 //! Every queued message reports its [`Outcome`] exactly once, through the [`SendHandle`] its sending call
 //! returns. [`Peer::send`] waits only for room in the queue (its memory below the configured send buffer)
 //! and yields to the runtime now and then, so a loop of `send(..).await` is both back-pressured and
-//! pipelined; [`Peer::try_send`] says when the queue is full; [`Peer::queue_message`] never waits.
+//! pipelined; [`Peer::try_send`] says when the queue is full; [`Peer::queue_message`] never waits. A message
+//! sent to many peers can be encoded once ([`coinpeer_wire::Frame::encode`] with [`Peer::encode_options`])
+//! and sent to each with [`Peer::send_frame`]: no encoding, hashing or copy of its payload per peer.
 //! Listeners ([`BitcoinListener`]) run in order,
 //! on the peer's task, while it goes on reading and writing; one that panics or runs past
 //! [`LISTENER_BUDGET`] disconnects only its own peer. Without listeners nothing is boxed or queued for them.

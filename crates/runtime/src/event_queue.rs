@@ -67,9 +67,10 @@ impl<M> EventQueue<M> {
                 return false;
             }
             s.bytes += events.iter().map(wire_len).sum::<usize>();
-            if s.events.is_empty() {
+            if s.events.is_empty() && s.events.capacity() <= events.capacity().max(self.capacity) {
                 // The reader keeps up: the batch changes hands without a copy of its events, and the task
-                // gets the drained queue's room for its next batch.
+                // gets the drained queue's room for its next batch. Not when that room is more than the
+                // queue's capacity (left by a burst): the task would keep it while the queue grew again.
                 std::mem::swap(&mut s.events, events);
             } else {
                 s.events.append(events);
@@ -218,6 +219,57 @@ mod tests {
         let mut batch: VecDeque<_> = events.into_iter().collect();
         q.hand_over(&mut batch);
         assert!(batch.is_empty());
+    }
+
+    /// The payload lengths of the events the reader takes, until none is waiting.
+    fn drain(q: &EventQueue<u8>) -> Vec<usize> {
+        let (_, reader) = waker();
+        let cx = Context::from_waker(&reader);
+        let mut lens = Vec::new();
+        while let Poll::Ready(Some(PeerEvent::Message { frame, .. })) = q.poll_next(&cx) {
+            lens.push(frame.payload.len());
+        }
+        lens
+    }
+
+    #[test]
+    fn batches_keep_their_order_and_bytes_whether_swapped_in_or_appended() {
+        let q = EventQueue::new(8, usize::MAX);
+        let mut batch: VecDeque<_> = [message(1), message(2)].into();
+        q.hand_over(&mut batch);
+        assert!(batch.is_empty(), "handed over whole");
+        // The queue is not empty now: appended behind.
+        q.hand_over(&mut [message(3)].into());
+        assert_eq!(q.lock().bytes, 3 * 24 + 6, "headers and payloads");
+        assert_eq!(drain(&q), [1, 2, 3]);
+        assert_eq!(q.lock().bytes, 0);
+        q.hand_over(&mut [message(4)].into());
+        assert_eq!(drain(&q), [4]);
+    }
+
+    #[test]
+    fn the_task_never_takes_more_room_than_the_queues_capacity_from_it() {
+        // Steady state: the drained queue's room (none yet) and the task's batch change places.
+        let q = EventQueue::new(4, usize::MAX);
+        let mut batch = VecDeque::with_capacity(4);
+        batch.push_back(message(1));
+        q.hand_over(&mut batch);
+        assert_eq!(batch.capacity(), 0, "swapped");
+        drain(&q);
+        // A burst the reader fell behind on leaves the queue with room for 100 events: that room stays
+        // with the queue, and the next batch is copied into it.
+        q.hand_over(&mut (0..100).map(|_| message(1)).collect());
+        drain(&q);
+        let mut batch = VecDeque::with_capacity(4);
+        batch.push_back(message(1));
+        let room = batch.capacity();
+        q.hand_over(&mut batch);
+        assert!(
+            batch.is_empty() && batch.capacity() == room,
+            "appended: {}",
+            batch.capacity()
+        );
+        assert!(q.lock().events.capacity() >= 100);
     }
 
     #[test]

@@ -121,7 +121,8 @@ mod tests {
             send_buffer: _,
             events: _,
         } = &base;
-        let changes: Vec<(&str, fn(&mut PeerConfig<Bitcoin>))> = vec![
+        type Change = (&'static str, fn(&mut PeerConfig<Bitcoin>));
+        let changes: Vec<Change> = vec![
             ("network", |c| c.network = Network::BITCOIN_TESTNET3),
             ("user agent", |c| c.handshake.user_agent.name.push('x')),
             ("relay", |c| c.handshake.relay = !c.handshake.relay),

@@ -8,10 +8,25 @@ use coinpeer_protocol::{Bitcoin, Outcome, SendFailure};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::messages::ServiceFlags;
 use coinpeer_wire::{decred, Command, EncodeError, EncodeOptions, Frame, FrameHeader, Network};
-
-const NET: Network = Network::BITCOIN_REGTEST;
 use std::io::IoSlice;
 use support::*;
+
+const NET: Network = Network::BITCOIN_REGTEST;
+
+/// A frame put together by hand: `command`, a header announcing `length` bytes, and `payload`.
+fn hand_made(command: &str, length: u32, payload: &'static [u8]) -> Frame {
+    let header = FrameHeader {
+        magic: 0,
+        command: Command::new(command).unwrap(),
+        length,
+        checksum: [0; 4],
+    };
+    Frame {
+        header,
+        payload: Bytes::from_static(payload),
+        offset: 0,
+    }
+}
 
 /// Sends `frame`, expects it failed with a failure `check` accepts and nothing written, then checks that the
 /// connection goes on sending.
@@ -71,18 +86,7 @@ fn a_frame_encoded_once_goes_out_as_the_connection_would_encode_it_without_a_cop
 fn a_frame_the_decoder_skipped_is_refused_not_written() {
     // The decoder keeps the header of an unknown command it skips and drops its payload; written as it is,
     // the header would announce bytes that never follow.
-    let header = FrameHeader {
-        magic: 0,
-        command: Command::new("unknowncmd").unwrap(),
-        length: 100,
-        checksum: [1, 2, 3, 4],
-    };
-    let skipped = Frame {
-        header,
-        payload: Bytes::new(),
-        offset: 0,
-    };
-    refused(skipped, |f| {
+    refused(hand_made("unknowncmd", 100, &[]), |f| {
         matches!(
             f,
             SendFailure::Incomplete {
@@ -95,18 +99,7 @@ fn a_frame_the_decoder_skipped_is_refused_not_written() {
 
 #[test]
 fn a_frame_over_its_commands_limit_at_the_negotiated_version_is_refused() {
-    let header = FrameHeader {
-        magic: 0,
-        command: Command::new("verack").unwrap(),
-        length: 1,
-        checksum: [0; 4],
-    };
-    let verack_with_payload = Frame {
-        header,
-        payload: Bytes::from_static(&[0]),
-        offset: 0,
-    };
-    refused(verack_with_payload, |f| {
+    refused(hand_made("verack", 1, &[0]), |f| {
         matches!(
             f,
             SendFailure::Encode(EncodeError::PayloadTooLarge { length: 1, max: 0, .. })

@@ -109,25 +109,33 @@ impl<D: Dialect> Peer<D> {
     /// overshoot the buffer together.
     fn queue_if_room<F: FnOnce(&Self, &mut Core<D>) -> SendHandle>(&self, queue: &mut Option<F>) -> Option<SendHandle> {
         let mut core = self.core();
-        let open = !self.shared.closing.is_cancelled() && core.conn.disconnect_reason().is_none();
-        if open && (core.conn.queued_memory() as u64) >= self.shared.send_buffer {
+        if let Room::Full = self.room(&core) {
             return None;
         }
         let queue = queue.take().expect("a message is queued once");
         Some(queue(self, &mut core))
     }
 
+    /// Whether the locked connection takes a message now.
+    fn room(&self, core: &Core<D>) -> Room {
+        if self.shared.closing.is_cancelled() || core.conn.disconnect_reason().is_some() {
+            Room::Closed
+        } else if core.conn.queued_memory() as u64 >= self.shared.send_buffer {
+            Room::Full
+        } else {
+            Room::Free
+        }
+    }
+
     /// Queues `msg` if the queue has room; otherwise gives it back, saying why.
     pub fn try_send(&self, msg: D::Message) -> Result<SendHandle, TrySendError<D::Message>> {
         // Checked and queued under one lock, as `send` does.
         let mut core = self.core();
-        if self.shared.closing.is_cancelled() || core.conn.disconnect_reason().is_some() {
-            return Err(TrySendError::Closed(msg));
+        match self.room(&core) {
+            Room::Closed => Err(TrySendError::Closed(msg)),
+            Room::Full => Err(TrySendError::Full(msg)),
+            Room::Free => Ok(self.queue_locked(&mut core, Cow::Owned(msg), None)),
         }
-        if core.conn.queued_memory() as u64 >= self.shared.send_buffer {
-            return Err(TrySendError::Full(msg));
-        }
-        Ok(self.queue_locked(&mut core, Cow::Owned(msg), None))
     }
 
     /// Queues a frame as it is, never waiting: one received from another peer (from
@@ -224,6 +232,13 @@ fn track<D: Dialect>(
         }
         Err(_) => queue::resolved(Outcome::Dropped),
     }
+}
+
+/// What the queue says to a message offered now. A closed peer takes it too: its handle resolves dropped.
+enum Room {
+    Free,
+    Full,
+    Closed,
 }
 
 /// Counts a caller of `send` waiting for room while it lives (a cancelled `send` included).

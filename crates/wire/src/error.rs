@@ -188,3 +188,12 @@ pub enum EncodeError {
         max: u64,
     },
 }
+
+impl EncodeError {
+    /// `command` is not a message of protocol `version`. The error names it by its entry in `known`, the
+    /// dialect's command list, whose names live as long as the program.
+    pub(crate) fn unsupported_at(known: &[&'static str], command: &str, version: u32) -> Self {
+        let command = known.iter().find(|c| **c == command).copied().unwrap_or("unknown");
+        EncodeError::UnsupportedAtVersion { command, version }
+    }
+}

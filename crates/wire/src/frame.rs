@@ -181,13 +181,7 @@ impl Frame {
             ),
         };
         if !valid {
-            // Only known commands are gated by version, so the name is always found.
-            let command = known
-                .iter()
-                .find(|c| **c == command.as_str())
-                .copied()
-                .unwrap_or("unknown");
-            return Err(EncodeError::UnsupportedAtVersion { command, version });
+            return Err(EncodeError::unsupported_at(known, command.as_str(), version));
         }
         let max = max_payload_len(dialect, &command, version);
         if self.header.length > max {

@@ -343,15 +343,8 @@ impl WireMessage for Message {
     fn encode_payload<S: Sink + ?Sized>(&self, opts: EncodeOptions, out: &mut S) -> Result<(), EncodeError> {
         let version = opts.version;
         let name = self.command();
-        if let Some(min) = introduced_at(name.as_str()) {
-            if version < min {
-                let command = COMMANDS
-                    .iter()
-                    .find(|c| **c == name.as_str())
-                    .copied()
-                    .unwrap_or("unknown");
-                return Err(EncodeError::UnsupportedAtVersion { command, version });
-            }
+        if !valid_at(name.as_str(), version) {
+            return Err(EncodeError::unsupported_at(COMMANDS, name.as_str(), version));
         }
         match self {
             Message::Version(v) => {

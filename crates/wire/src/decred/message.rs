@@ -183,15 +183,7 @@ impl WireMessage for Message {
     fn encode_payload<S: Sink + ?Sized>(&self, opts: EncodeOptions, out: &mut S) -> Result<(), EncodeError> {
         let name = self.command();
         if !valid_at(name.as_str(), opts.version) {
-            let command = COMMANDS
-                .iter()
-                .find(|c| **c == name.as_str())
-                .copied()
-                .unwrap_or("unknown");
-            return Err(EncodeError::UnsupportedAtVersion {
-                command,
-                version: opts.version,
-            });
+            return Err(EncodeError::unsupported_at(COMMANDS, name.as_str(), opts.version));
         }
         self.check()?;
         self.encode_body(out);

@@ -1,8 +1,9 @@
 //! Cancellation and the end of a peer: the token before, during and after the handshake, and no task or open
 //! stream left once a peer has finished.
 
-use crate::common::{decred_peer, raw_peer, regtest, simnet, wait_disconnect, WAIT};
+use crate::common::{decred_peer, regtest, simnet, wait_disconnect, WAIT};
 use crate::support::{addr, pair, RawRemote};
+use crate::support::{raw_peer, raw_peer_cancellable};
 use coinpeer_runtime::{CancellationToken, ConnectError, DisconnectReason, Peer};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::decred as dcr;
@@ -99,7 +100,7 @@ async fn cancelling_an_inbound_handshake_gives_cancelled() {
 #[tokio::test]
 async fn cancelling_the_token_after_the_handshake_disconnects_as_a_local_request() {
     let cancel = CancellationToken::new();
-    let (peer, mut remote) = raw_peer(regtest().build(), 70_016, 1 << 16, cancel.clone()).await;
+    let (peer, mut remote) = raw_peer_cancellable(regtest().build(), 70_016, 1 << 16, cancel.clone()).await;
     assert!(peer.is_connected());
     cancel.cancel();
     assert_eq!(wait_disconnect(&peer).await, DisconnectReason::LocalRequest);
@@ -110,7 +111,7 @@ async fn cancelling_the_token_after_the_handshake_disconnects_as_a_local_request
 async fn after_wait_for_disconnect_no_task_runs_and_the_stream_is_closed() {
     for ping in [None, Some(Duration::from_secs(120))] {
         let config = regtest().ping_interval(ping).build();
-        let (peer, mut remote) = raw_peer(config, 70_016, 1 << 16, CancellationToken::new()).await;
+        let (peer, mut remote) = raw_peer(config, 70_016, 1 << 16).await;
         assert!(peer.running_tasks() > 0);
         peer.disconnect();
         peer.wait_for_disconnect().await;

@@ -1,43 +1,13 @@
 //! Helpers: handshaked peers facing a scripted remote, the quiet configurations of each dialect, and waiting for
 //! disconnects, send handles and conditions.
 
-use crate::support::{addr, quiet, RawRemote};
-use coinpeer_handshake::{HandshakeMessage, MessageKind};
-use coinpeer_runtime::{
-    Bitcoin, CancellationToken, Decred, Dialect, DisconnectReason, Outcome, Peer, PeerConfig, SendHandle,
-};
+use crate::support::{quiet, raw_peer, RawRemote};
+use coinpeer_runtime::{Bitcoin, Decred, Dialect, DisconnectReason, Outcome, Peer, SendHandle};
 use coinpeer_wire::Network;
 use std::time::Duration;
 
 /// How long any single expected event may take; far above what an in-memory peer needs.
 pub(crate) const WAIT: Duration = Duration::from_secs(5);
-
-/// Runs the handshake of an outbound peer against a scripted remote speaking `version`: the remote answers our
-/// version with its own and a verack, then reads up to our verack. Nothing else is read or sent.
-pub(crate) async fn raw_peer<D: Dialect>(
-    config: PeerConfig<D>,
-    version: u32,
-    buffer: usize,
-    cancel: CancellationToken,
-) -> (Peer<D>, RawRemote) {
-    let (ours, theirs) = tokio::io::duplex(buffer);
-    let mut remote = RawRemote::new(theirs, config.network.clone(), version);
-    let script = async {
-        let first: D::Message = remote.recv().await.expect("our version");
-        assert!(matches!(first.kind(), MessageKind::Version(_)), "{first:?}");
-        let answer = D::Message::version(remote.version_message(0x5eed_5eed));
-        remote.send(&answer).await;
-        remote.send(&D::Message::verack()).await;
-        loop {
-            let m: D::Message = remote.recv().await.expect("our verack");
-            if matches!(m.kind(), MessageKind::Verack) {
-                break;
-            }
-        }
-    };
-    let (peer, ()) = tokio::join!(Peer::outbound(config, ours, addr(9), cancel), script);
-    (peer.expect("handshake"), remote)
-}
 
 pub(crate) fn regtest() -> coinpeer_runtime::PeerConfigBuilder<Bitcoin> {
     quiet(Network::BITCOIN_REGTEST)
@@ -48,11 +18,11 @@ pub(crate) fn simnet() -> coinpeer_runtime::PeerConfigBuilder<Decred> {
 }
 
 pub(crate) async fn bitcoin_peer(version: u32) -> (Peer<Bitcoin>, RawRemote) {
-    raw_peer(regtest().build(), version, 1 << 16, CancellationToken::new()).await
+    raw_peer(regtest().build(), version, 1 << 16).await
 }
 
 pub(crate) async fn decred_peer() -> (Peer<Decred>, RawRemote) {
-    raw_peer(simnet().build(), 12, 1 << 16, CancellationToken::new()).await
+    raw_peer(simnet().build(), 12, 1 << 16).await
 }
 
 pub(crate) async fn wait_disconnect<D: Dialect>(peer: &Peer<D>) -> DisconnectReason {

@@ -1,10 +1,9 @@
 //! Messages the negotiated version does not have; the byte cap; block heights.
 
-use crate::common::{bitcoin_peer, eventually, outcomes, raw_peer, regtest, resolved_now, simnet, wait_disconnect};
+use crate::common::{bitcoin_peer, eventually, outcomes, regtest, resolved_now, simnet, wait_disconnect};
 use crate::support::pair;
-use coinpeer_runtime::{
-    CancellationToken, DisconnectReason, Outcome, SendFailure, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD,
-};
+use crate::support::raw_peer;
+use coinpeer_runtime::{DisconnectReason, Outcome, SendFailure, QUEUED_FRAME_OVERHEAD, QUEUED_MESSAGE_OVERHEAD};
 use coinpeer_wire::bitcoin::Message;
 use coinpeer_wire::decred as dcr;
 use coinpeer_wire::messages::{InvType, Inventory};
@@ -44,7 +43,7 @@ async fn queued_bytes_exactly_at_the_cap_are_allowed_and_one_more_message_discon
     let config = regtest()
         .max_queued_bytes(100 * (32 + QUEUED_MESSAGE_OVERHEAD as u64))
         .build();
-    let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+    let (peer, _remote) = raw_peer(config, 70_016, 1024).await;
     let handles: Vec<_> = (0..100).map(|i| peer.queue_message(Message::FeeFilter(i))).collect();
     assert_eq!(peer.queued_bytes(), 100 * (32 + QUEUED_MESSAGE_OVERHEAD as u64));
     assert!(peer.is_connected(), "exactly at the cap is allowed");
@@ -76,7 +75,7 @@ async fn with_listeners_the_copy_kept_for_on_write_counts_against_the_cap() {
         .listener(Arc::new(Present))
         .max_queued_bytes(50 * per_message)
         .build();
-    let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+    let (peer, _remote) = raw_peer(config, 70_016, 1024).await;
     let handles: Vec<_> = (0..50).map(|i| peer.queue_message(Message::FeeFilter(i))).collect();
     assert_eq!(peer.queued_bytes(), 50 * per_message);
     assert!(peer.is_connected(), "exactly at the cap is allowed");
@@ -101,7 +100,7 @@ async fn a_message_too_large_for_the_cap_on_its_own_fails_and_the_peer_stays() {
             builder
         }
         .build();
-        let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+        let (peer, _remote) = raw_peer(config, 70_016, 1024).await;
         match resolved_now(peer.queue_message(big(items))).await {
             Outcome::Failed(SendFailure::TooLarge { cap: 65536, .. }) => {}
             other => panic!("listener {listener}: {other:?}"),
@@ -117,7 +116,7 @@ async fn a_remote_that_never_reads_is_cut_off_at_the_queued_bytes_cap() {
     const CAP: u64 = 16 * 1024;
     let config = regtest().max_queued_bytes(CAP).build();
     // The remote stays alive but never reads again: the 1 KiB pipe fills and the writer blocks.
-    let (peer, _remote) = raw_peer(config, 70_016, 1024, CancellationToken::new()).await;
+    let (peer, _remote) = raw_peer(config, 70_016, 1024).await;
     let mut handles = Vec::new();
     let mut max_queued = 0;
     for i in 0..100_000 {

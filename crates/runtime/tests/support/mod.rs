@@ -92,6 +92,16 @@ impl RawRemote {
 /// Runs the handshake of an outbound peer against a scripted remote speaking `version`: the remote answers our
 /// version with its own and a verack, then reads up to our verack. Nothing else is read or sent.
 pub async fn raw_peer<D: Dialect>(config: PeerConfig<D>, version: u32, buffer: usize) -> (Peer<D>, RawRemote) {
+    raw_peer_cancellable(config, version, buffer, CancellationToken::new()).await
+}
+
+/// [`raw_peer`], with the peer ended by `cancel`.
+pub async fn raw_peer_cancellable<D: Dialect>(
+    config: PeerConfig<D>,
+    version: u32,
+    buffer: usize,
+    cancel: CancellationToken,
+) -> (Peer<D>, RawRemote) {
     let (ours, theirs) = tokio::io::duplex(buffer);
     let mut remote = RawRemote::new(theirs, config.network.clone(), version);
     let script = async {
@@ -107,7 +117,7 @@ pub async fn raw_peer<D: Dialect>(config: PeerConfig<D>, version: u32, buffer: u
             }
         }
     };
-    let (peer, ()) = tokio::join!(Peer::outbound(config, ours, addr(9), CancellationToken::new()), script);
+    let (peer, ()) = tokio::join!(Peer::outbound(config, ours, addr(9), cancel), script);
     (peer.expect("handshake"), remote)
 }
 
